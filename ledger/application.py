@@ -1,0 +1,181 @@
+"""The ledger's use cases behind one facade: writes go through the group committer, reads
+come from the read models (or, for `as_of`, from a replay of the learner's own stream)."""
+
+import asyncio
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from eventsourcing.application import Application
+
+from ledger import commands
+from ledger.committer import Command, GroupCommitter, Idempotency, Outcome
+from ledger.domain.actors import Actor
+from ledger.domain.errors import Forbidden, NotFound
+from ledger.projections.envelope import from_stored
+from ledger.projections.register import programme_approved_on, provider_accredited_on
+from ledger.projections.runner import NotificationLogRunner
+from ledger.projections.store import ReadModelStore, fold
+from ledger.projections.transcripts import Transcripts, present
+from ledger.store.database import Database
+from ledger.store.events import EventLog
+from ledger.store.principals import Principals
+from ledger.store.vault import Vault
+
+
+class LedgerApplication(Application):
+    name = "Ledger"
+
+
+class NotCaughtUp(Exception):
+    """The read model has not reached the requested position within the wait."""
+
+
+def request_hash(method: str, path: str, body: Any) -> str:
+    canonical = orjson.dumps([method, path, body], option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).hexdigest()
+
+
+@dataclass
+class Ledger:
+    app: LedgerApplication
+    database: Database
+    committer: GroupCommitter
+    read_models: ReadModelStore
+    runner: NotificationLogRunner | None
+    vault: Vault
+    principals: Principals
+    events: EventLog
+    read_wait_seconds: float
+    bulk_chunk_size: int
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def submit(self, run: commands.Run, idempotency: Idempotency | None = None) -> Any:
+        """Queue a command; returns a concurrent Future of its Outcome."""
+        return self.committer.submit(Command(run=run, idempotency=idempotency))
+
+    async def execute(self, run: commands.Run, idempotency: Idempotency | None = None
+                      ) -> Outcome:
+        return await asyncio.wrap_future(self.submit(run, idempotency))
+
+    def execute_sync(self, run: commands.Run) -> Outcome:
+        return self.submit(run).result()
+
+    async def bulk_issue(self, actor: Actor, items: Sequence[tuple[int, dict[str, Any]]],
+                         idempotency: Idempotency | None) -> Outcome:
+        chunks = [items[i:i + self.bulk_chunk_size]
+                  for i in range(0, len(items), self.bulk_chunk_size)]
+        futures = []
+        for number, chunk in enumerate(chunks):
+            key = None
+            if idempotency is not None:
+                key = Idempotency(idempotency.principal_id, f"{idempotency.key}#bulk{number}",
+                                  idempotency.request_hash)
+            seed = f"{actor.principal_id}:{idempotency.key}" if idempotency else None
+            futures.append(self.submit(commands.issue_many(actor, list(chunk), seed), key))
+        outcomes = [await asyncio.wrap_future(f) for f in futures]
+        results = [r for outcome in outcomes for r in outcome.body["results"]]
+        position = max((o.body["position"] for o in outcomes), default=0)
+        return Outcome(200, {"results": results, "position": position})
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def wait_for(self, min_position: int | None) -> None:
+        if not min_position or self.runner is None:
+            return
+        if not self.runner.wait_for(min_position, self.read_wait_seconds):
+            raise NotCaughtUp(f"read models have not reached position {min_position} yet")
+
+    def read_position(self) -> int:
+        if self.runner is not None:
+            return self.runner.position
+        return min(self.read_models.positions().values(), default=0)
+
+    def transcript(self, actor: Actor, learner_id: str, as_of: datetime | None = None
+                   ) -> dict[str, Any]:
+        if as_of is not None:
+            doc, position = self._transcript_as_of(learner_id, as_of)
+        else:
+            doc, position = self.read_models.get("transcripts", learner_id), self.read_position()
+        if doc is None:
+            raise NotFound(f"learner {learner_id} not found")
+        check_can_read_transcript(actor, doc)
+        result = present(doc)
+        personal = None if doc.get("erased") else self.vault.read(learner_id)
+        if personal is not None:
+            result["learner"] = {k: personal.get(k) for k in ("given_name", "family_name",
+                                                            "birth_date")}
+        result["position"] = position
+        if as_of is not None:
+            result["as_of"] = as_of.isoformat()
+        return result
+
+    def _transcript_as_of(self, learner_id: str, as_of: datetime) -> tuple[Any, int]:
+        notifications = self.events.stream(learner_id)
+        transcoder = self.app.mapper.transcoder
+        envelopes = [e for e in (from_stored(transcoder, n) for n in notifications)
+                     if datetime.fromisoformat(e.time) <= as_of]
+        docs = fold(Transcripts(), envelopes)
+        position = envelopes[-1].position if envelopes else 0
+        return docs.get(learner_id), position
+
+    def register(self, kind: str, q: str | None, provider_id: str | None,
+                 eqf_level: int | None, on: str) -> list[dict[str, Any]]:
+        entries = [d for d in self.read_models.all("register") if d["kind_of_entry"] == kind]
+        if kind == "provider":
+            entries = [d for d in entries if provider_accredited_on(d, on)]
+            if provider_id:
+                entries = [d for d in entries if d["id"] == provider_id]
+        else:
+            entries = [d for d in entries if programme_approved_on(d, on)]
+            if provider_id:
+                entries = [d for d in entries if d["provider_id"] == provider_id]
+            if eqf_level is not None:
+                entries = [d for d in entries if d["eqf_level"] == eqf_level]
+        if q:
+            needle = q.casefold()
+            entries = [d for d in entries if needle in d.get("name", d.get("title", "")).casefold()]
+        return entries
+
+    def verify(self, credential_id: str) -> dict[str, Any]:
+        status = self.read_models.get("status", credential_id)
+        if status is None:
+            raise NotFound(f"credential {credential_id} not found")
+        provider = self.read_models.get("register", status["issuer"])
+        programme = (self.read_models.get("register", status["programme_id"])
+                     if status["programme_id"] else None)
+        awarded_on = status["awarded_on"]
+        return {
+            "credential_id": credential_id,
+            "status": status["status"],
+            "issuer": {"id": status["issuer"], "name": provider and provider.get("name")},
+            "title": status["title"],
+            "awarded_on": awarded_on,
+            "provider_accredited_on_award": bool(provider)
+            and provider_accredited_on(provider, awarded_on),
+            "programme_approved_on_award": programme_approved_on(programme, awarded_on)
+            if programme else status["kind"] == "stack",
+            "position": self.read_position(),
+        }
+
+    def close(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
+        self.committer.close()
+        self.app.close()
+
+
+def check_can_read_transcript(actor: Actor, doc: dict[str, Any]) -> None:
+    if actor.role == "auditor":
+        return
+    if actor.role == "learner" and actor.scope == doc["learner_id"]:
+        return
+    issuers = {c["provider_id"] for c in doc["credentials"].values()}
+    if actor.role == "provider" and actor.scope in issuers:
+        return
+    raise Forbidden("only the learner, an auditor or a provider that issued to them may read "
+                    "this transcript")

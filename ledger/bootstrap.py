@@ -1,0 +1,65 @@
+"""The composition root: builds the store, the committer, the read models and the vault."""
+
+import base64
+import os
+import stat
+from pathlib import Path
+
+from ledger.application import Ledger, LedgerApplication
+from ledger.committer import GroupCommitter
+from ledger.config import Settings
+from ledger.projections.register import Register
+from ledger.projections.runner import NotificationLogRunner
+from ledger.projections.status import CredentialStatus
+from ledger.projections.store import ReadModelStore
+from ledger.projections.transcripts import Transcripts
+from ledger.store import principals, side_tables, vault
+from ledger.store.database import Database
+from ledger.store.events import EventLog
+from ledger.unit_of_work import AggregateCache
+
+
+class ConfigurationError(Exception):
+    pass
+
+
+def master_key(settings: Settings) -> bytes:
+    """The vault's master key: from settings, or (development only) a key file in data_dir."""
+    if settings.master_key:
+        return vault.Vault.decode_master_key(settings.master_key)
+    if settings.environment != "development":
+        raise ConfigurationError("LEDGER_MASTER_KEY is required outside development")
+    path = Path(settings.data_dir) / "master.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(base64.b64encode(os.urandom(32)).decode())
+    return vault.Vault.decode_master_key(path.read_text())
+
+
+def projections() -> list:
+    return [Transcripts(), Register(), CredentialStatus()]
+
+
+def bootstrap(settings: Settings | None = None, *, run_projections: bool = True) -> Ledger:
+    settings = settings or Settings()
+    app = LedgerApplication(env=settings.eventsourcing_env())
+    database = Database(app.recorder.datastore, postgres=settings.uses_postgres)
+    database.execute_script(vault.SCHEMA + principals.SCHEMA + side_tables.SCHEMA)
+    read_models = ReadModelStore(database, projections())
+    read_models.create_tables()
+    runner = NotificationLogRunner(app, read_models) if run_projections else None
+    cache = AggregateCache(app, settings.aggregate_cache_size)
+    committer = GroupCommitter(app, database, cache, settings.batch_max_commands,
+                               on_commit=runner.wake if runner else lambda _: None)
+    ledger = Ledger(
+        app=app, database=database, committer=committer, read_models=read_models,
+        runner=runner, vault=vault.Vault(database, master_key(settings)),
+        principals=principals.Principals(database),
+        events=EventLog(database, app.recorder.events_table_name),
+        read_wait_seconds=settings.read_wait_seconds, bulk_chunk_size=settings.bulk_chunk_size,
+    )
+    if runner is not None:
+        runner.start()
+    return ledger

@@ -1,0 +1,102 @@
+"""The `ledger` command line: serve the API, manage principals, seed demo data."""
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ledger.config import Settings
+
+app = typer.Typer(help="Learner Record Ledger: a national, event-sourced micro-credential ledger.",
+                  no_args_is_help=True, pretty_exceptions_show_locals=False)
+principals_app = typer.Typer(help="Principals (who may call the API) and their tokens.",
+                             no_args_is_help=True)
+app.add_typer(principals_app, name="principals")
+
+DataDir = Annotated[Path | None, typer.Option(
+    "--data-dir", help="Embedded store folder (SQLite); ignored when DATABASE_URL is set "
+    "[default: ./var]")]
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    settings = Settings()
+    if data_dir is not None:
+        settings.data_dir = data_dir
+    return settings
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    data_dir: DataDir = None,
+    demo: Annotated[bool, typer.Option(help="Seed demo data first when the ledger is empty")]
+    = False,
+    projections: Annotated[bool, typer.Option(
+        help="Run the projections in this process (off when projectors run separately)")]
+    = True,
+) -> None:
+    """Run the HTTP API (and, in the embedded default, the projections in-process)."""
+    import uvicorn
+
+    from ledger.bootstrap import bootstrap
+    from services.api.app import create_app
+
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = _settings(data_dir)
+    ledger = bootstrap(settings, run_projections=projections)
+    try:
+        if demo and (ledger.app.recorder.max_notification_id() or 0) == 0:
+            from ledger.demo import seed
+            seed(ledger, print_tokens=True)
+        where = (settings.database_url and "PostgreSQL") or f"SQLite in {settings.data_dir}"
+        typer.echo(f"Ledger API on http://{host}:{port} (store: {where}; docs at /docs)", err=True)
+        uvicorn.run(create_app(ledger), host=host, port=port, log_level="warning",
+                    access_log=False)
+    finally:
+        ledger.close()
+
+
+@principals_app.command("create")
+def create_principal(
+    role: Annotated[str, typer.Option(help="admin, qa_body, provider, recognition_body, learner "
+                                           "or auditor")],
+    scope: Annotated[str | None, typer.Option(help="The provider, body or learner id")] = None,
+    name: Annotated[str | None, typer.Option(help="A label for people")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Create a principal; its bearer token is printed alone on the last line."""
+    from ledger.bootstrap import bootstrap
+    from ledger.domain.errors import LedgerError
+
+    ledger = bootstrap(_settings(data_dir), run_projections=False)
+    try:
+        actor, token = ledger.principals.create(role, scope, name)
+    except LedgerError as error:
+        typer.echo(f"error: {error.detail}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        ledger.close()
+    typer.echo(f"principal {actor.principal_id} role={actor.role} scope={actor.scope or '-'}",
+               err=True)
+    typer.echo(token)
+
+
+@app.command()
+def demo(data_dir: DataDir = None) -> None:
+    """Seed realistic demo data (QA agency, providers, programmes, learners, credentials) and
+    print a token for each role."""
+    from ledger.bootstrap import bootstrap
+    from ledger.demo import seed
+
+    ledger = bootstrap(_settings(data_dir))
+    try:
+        seed(ledger, print_tokens=True)
+    finally:
+        ledger.close()
+
+
+def main() -> None:
+    app()

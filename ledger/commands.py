@@ -1,0 +1,219 @@
+"""The write use cases: each builds a command that the group committer runs in a unit of work.
+
+A command loads aggregates, calls one domain method (which checks the rules and records the
+events) and returns the outcome. Ids and plain data in and out; no HTTP, no SQL.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from ledger.committer import Outcome
+from ledger.domain.actors import Actor, check_role
+from ledger.domain.errors import LedgerError, NotFound
+from ledger.domain.learner import LearnerRecord
+from ledger.domain.pathway import Pathway
+from ledger.domain.programme import MicroCredential
+from ledger.domain.provider import Provider
+from ledger.store import side_tables
+from ledger.store.database import Cursor, Database
+from ledger.store.recorders import Positions
+from ledger.store.vault import Vault
+from ledger.unit_of_work import UnitOfWork
+
+Run = Callable[[UnitOfWork], Outcome]
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+# -- organisations and programmes ------------------------------------------------------------
+
+def register_provider(actor: Actor, details: dict[str, Any]) -> Run:
+    def run(uow: UnitOfWork) -> Outcome:
+        provider = Provider.register(actor=actor, today=today().isoformat(), **details)
+        uow.add(provider)
+        return Outcome(201, {"id": str(provider.id), **details})
+    return run
+
+
+def accredit_provider(actor: Actor, provider_id: str, details: dict[str, Any]) -> Run:
+    def run(uow: UnitOfWork) -> Outcome:
+        provider = uow.get(Provider, provider_id, "provider")
+        provider.accredit(actor=actor, **details)
+        return Outcome(201, {"provider_id": provider_id, "accredited": True, **details})
+    return run
+
+
+def withdraw_accreditation(actor: Actor, provider_id: str, reason: str,
+                           effective_on: str) -> Run:
+    def run(uow: UnitOfWork) -> Outcome:
+        provider = uow.get(Provider, provider_id, "provider")
+        provider.withdraw_accreditation(actor=actor, reason=reason, effective_on=effective_on)
+        return Outcome(200, {"provider_id": provider_id, "withdrawn_on": effective_on})
+    return run
+
+
+def submit_programme(actor: Actor, provider_id: str, specification: dict[str, Any]) -> Run:
+    def run(uow: UnitOfWork) -> Outcome:
+        uow.get(Provider, provider_id, "provider")
+        programme = MicroCredential.submit(actor=actor, provider_id=provider_id,
+                                           specification=specification,
+                                           today=today().isoformat())
+        uow.add(programme)
+        return Outcome(201, {"id": str(programme.id), "status": programme.status,
+                             "provider_id": provider_id})
+    return run
+
+
+def decide_programme(actor: Actor, programme_id: str, decision: str,
+                     details: dict[str, Any]) -> Run:
+    def run(uow: UnitOfWork) -> Outcome:
+        programme = uow.get(MicroCredential, programme_id, "microcredential")
+        if decision == "approve":
+            programme.approve(actor=actor, approved_on=details.get("approved_on")
+                              or today().isoformat(), review_due=details["review_due"])
+        else:
+            programme.reject(actor=actor, reason=details["reason"], today=today().isoformat())
+        return Outcome(200, {"id": programme_id, "status": programme.status})
+    return run
+
+
+def define_pathway(actor: Actor, details: dict[str, Any]) -> Run:
+    def run(uow: UnitOfWork) -> Outcome:
+        for programme_id in details["components"]:
+            programme = uow.get(MicroCredential, programme_id, "microcredential")
+            if programme.provider_id != details["provider_id"]:
+                raise NotFound(f"microcredential {programme_id} not found for this provider")
+        pathway = Pathway.define(actor=actor, today=today().isoformat(), **details)
+        uow.add(pathway)
+        return Outcome(201, {"id": str(pathway.id), **details})
+    return run
+
+
+# -- learners and credentials ----------------------------------------------------------------
+
+def enrol_learner(actor: Actor, vault: Vault, personal: dict[str, Any]) -> Run:
+    def run(uow: UnitOfWork) -> Outcome:
+        check_role(actor, "provider", "admin")
+        national_id = personal.get("national_id")
+        existing = vault.find_by_national_id(national_id) if national_id else None
+        if existing:
+            return Outcome(200, {"id": existing})
+        record = LearnerRecord.enrol(actor=actor, today=today().isoformat())
+        uow.add(record)
+        uow.after_insert(lambda cursor, _: vault.write(cursor, record.id, personal))
+        return Outcome(201, {"id": str(record.id)})
+    return run
+
+
+def _index(uow: UnitOfWork, credential_id: str, learner_id: UUID) -> None:
+    def write(cursor: Cursor, _: Positions) -> None:
+        side_tables.index_credentials(cursor, [(credential_id, str(learner_id))])
+    uow.after_insert(write)
+
+
+def issue_into(uow: UnitOfWork, actor: Actor, item: dict[str, Any],
+               credential_id: str | None = None) -> dict[str, Any]:
+    """Issue one credential inside the caller's unit of work (shared by single and bulk)."""
+    record = uow.get(LearnerRecord, item["learner_id"], "learner")
+    programme = uow.get(MicroCredential, item["microcredential_id"], "microcredential")
+    provider = uow.get(Provider, programme.provider_id, "provider")
+    credential_id = credential_id or str(uuid4())
+    record.issue(actor=actor, credential_id=credential_id, provider=provider,
+                 programme=programme, awarded_on=item["awarded_on"],
+                 grade=item.get("grade"), assessment=item.get("assessment"), today=today())
+    _index(uow, credential_id, record.id)
+    return {"id": credential_id, "learner_id": str(record.id), "status": "active"}
+
+
+def issue_credential(actor: Actor, item: dict[str, Any]) -> Run:
+    def run(uow: UnitOfWork) -> Outcome:
+        return Outcome(201, issue_into(uow, actor, item))
+    return run
+
+
+def issue_many(actor: Actor, items: list[tuple[int, dict[str, Any]]],
+               id_seed: str | None) -> Run:
+    """A chunk of a bulk request: each item succeeds or fails on its own."""
+
+    def run(uow: UnitOfWork) -> Outcome:
+        results = []
+        for index, item in items:
+            try:
+                result = issue_into(uow, actor, item, _bulk_id(id_seed, index))
+                results.append({"index": index, "status": "created", "id": result["id"]})
+            except LedgerError as error:
+                results.append({"index": index, "status": "failed", "error": error.detail})
+        return Outcome(200, {"results": results})
+    return run
+
+
+def _bulk_id(seed: str | None, index: int) -> str | None:
+    """With an Idempotency-Key, item ids are derived from it, so a retried chunk is a repeat."""
+    return str(uuid5(NAMESPACE_URL, f"{seed}#{index}")) if seed else None
+
+
+def change_status(actor: Actor, database: Database, credential_id: str, action: str,
+                  reason: str) -> Run:
+    def run(uow: UnitOfWork) -> Outcome:
+        record = _record_holding(uow, database, credential_id)
+        getattr(record, action)(actor=actor, credential_id=credential_id, reason=reason,
+                                today=today().isoformat())
+        status = record.credentials[credential_id]["status"]
+        return Outcome(200, {"id": credential_id, "status": status})
+    return run
+
+
+def correct_credential(actor: Actor, database: Database, credential_id: str,
+                       changes: dict[str, Any], reason: str) -> Run:
+    def run(uow: UnitOfWork) -> Outcome:
+        record = _record_holding(uow, database, credential_id)
+        credential = record.credential(credential_id)
+        provider = uow.get(Provider, credential["provider_id"], "provider")
+        programme = (uow.get(MicroCredential, credential["programme_id"], "microcredential")
+                     if credential["kind"] == "credential" else None)
+        record.correct(actor=actor, credential_id=credential_id, changes=changes,
+                       reason=reason, provider=provider, programme=programme, today=today())
+        return Outcome(200, {"id": credential_id, "status": credential["status"],
+                             "corrected": sorted(changes)})
+    return run
+
+
+def stack_credentials(actor: Actor, details: dict[str, Any]) -> Run:
+    def run(uow: UnitOfWork) -> Outcome:
+        record = uow.get(LearnerRecord, details["learner_id"], "learner")
+        pathway = uow.get(Pathway, details["pathway_id"], "pathway")
+        provider = uow.get(Provider, pathway.provider_id, "provider")
+        stack_id = str(uuid4())
+        record.stack(actor=actor, stack_id=stack_id, pathway=pathway, provider=provider,
+                     component_ids=details["component_ids"],
+                     awarded_on=details["awarded_on"], today=today())
+        _index(uow, stack_id, record.id)
+        return Outcome(201, {"id": stack_id, "learner_id": str(record.id), "status": "active",
+                             "components": details["component_ids"]})
+    return run
+
+
+def record_recognition(actor: Actor, database: Database, details: dict[str, Any]) -> Run:
+    def run(uow: UnitOfWork) -> Outcome:
+        check_role(actor, "recognition_body")
+        record = _record_holding(uow, database, details["credential_id"])
+        recognition_id = str(uuid4())
+        record.recognise(actor=actor, recognition_id=recognition_id,
+                         credential_id=details["credential_id"], decision=details["decision"],
+                         toward=details["toward"],
+                         ects_recognised=details.get("ects_recognised"),
+                         decided_on=details.get("decided_on") or today().isoformat(),
+                         reference=details.get("reference"), today=today())
+        return Outcome(201, {"id": recognition_id, **details})
+    return run
+
+
+def _record_holding(uow: UnitOfWork, database: Database, credential_id: str) -> LearnerRecord:
+    learner_id = side_tables.learner_of(database, credential_id)
+    if learner_id is None:
+        raise NotFound(f"credential {credential_id} not found")
+    return uow.get(LearnerRecord, learner_id, "learner")

@@ -1,0 +1,66 @@
+"""One typed settings object for every process, and the eventsourcing environment built from it."""
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+APPLICATION_NAME = "Ledger"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore")
+
+    environment: str = Field("development", description="development or production")
+    data_dir: Path = Path("var")
+    database_url: str | None = Field(None, validation_alias="DATABASE_URL")
+    kafka_bootstrap_servers: str | None = Field(
+        None, validation_alias="KAFKA_BOOTSTRAP_SERVERS"
+    )
+    # Base64 of 32 bytes; wraps every learner's data key. Generated under data_dir in development.
+    master_key: str | None = None
+    public_base_url: str = "http://localhost:8000"
+    pool_size: int = 10
+    batch_max_commands: int = 500
+    bulk_chunk_size: int = 1000
+    read_wait_seconds: float = 5.0
+    aggregate_cache_size: int = 100_000
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, value: str | None) -> str | None:
+        if value and urlparse(value).scheme not in ("postgres", "postgresql"):
+            raise ValueError("DATABASE_URL must be a postgresql:// URL")
+        return value or None
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url is not None
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The library's environment, built explicitly rather than read from os.environ."""
+        env = {"CREATE_TABLE": "y", "ORIGINATOR_ID_TYPE": "uuid"}
+        if self.database_url:
+            url = urlparse(self.database_url)
+            env.update(
+                PERSISTENCE_MODULE="eventsourcing.postgres",
+                APPLICATION_RECORDER_TOPIC="ledger.store.recorders:PostgresLedgerRecorder",
+                POSTGRES_DBNAME=unquote(url.path.lstrip("/")) or "ledger",
+                POSTGRES_HOST=url.hostname or "localhost",
+                POSTGRES_PORT=str(url.port or 5432),
+                POSTGRES_USER=unquote(url.username or "ledger"),
+                POSTGRES_PASSWORD=unquote(url.password or ""),
+                POSTGRES_POOL_SIZE=str(self.pool_size),
+                POSTGRES_MAX_OVERFLOW=str(self.pool_size),
+                POSTGRES_LOCK_TIMEOUT="10",
+            )
+        else:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            env.update(
+                PERSISTENCE_MODULE="eventsourcing.sqlite",
+                APPLICATION_RECORDER_TOPIC="ledger.store.recorders:SQLiteLedgerRecorder",
+                SQLITE_DBNAME=str(self.data_dir / "ledger.sqlite3"),
+                SQLITE_LOCK_TIMEOUT="30",
+            )
+        return env

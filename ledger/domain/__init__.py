@@ -1,0 +1,1 @@
+"""The ledger's aggregates, events and rules: plain Python, no I/O."""

@@ -1,0 +1,220 @@
+"""LearnerRecord: one stream per learner holding every credential, stack and recognition.
+
+Keeping all of a learner's credentials in one aggregate lets stacking and the revocation
+cascade be decided atomically: one save, one position.
+"""
+
+from datetime import date
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.domain.actors import Actor, check_acts_for_provider, check_can_act_on_credential
+from ledger.domain.dates import check_not_in_future
+from ledger.domain.errors import NotFound, RuleViolation
+from ledger.domain.pathway import Pathway
+from ledger.domain.programme import MicroCredential
+from ledger.domain.provider import Provider
+
+CORRECTABLE = ("awarded_on", "grade", "assessment")
+DECISIONS = ("recognised", "partially_recognised", "not_recognised")
+
+
+class LearnerRecord(Aggregate):
+    @event("Enrolled")
+    def __init__(self, actor: str, effective_on: str) -> None:
+        self.credentials: dict[str, dict[str, Any]] = {}
+        self.recognitions: list[dict[str, Any]] = []
+        self.erased = False
+
+    @classmethod
+    def enrol(cls, *, actor: Actor, today: str) -> "LearnerRecord":
+        return cls(actor=actor.principal_id, effective_on=today)
+
+    # -- issuing ---------------------------------------------------------------------------
+
+    def issue(self, *, actor: Actor, credential_id: str, provider: Provider,
+              programme: MicroCredential, awarded_on: str, grade: str | None,
+              assessment: str | None, today: date) -> None:
+        provider_id = str(provider.id)
+        check_acts_for_provider(actor, provider_id)
+        check_not_in_future(awarded_on, today, "awarded_on")
+        provider.check_accredited_on(awarded_on)
+        programme.check_awardable(provider_id, awarded_on)
+        spec = programme.specification
+        self._issue(
+            credential_id=credential_id, provider_id=provider_id,
+            programme_id=str(programme.id), title=spec["title"], ects=spec["ects"],
+            eqf_level=spec["eqf_level"], awarded_on=awarded_on, grade=grade,
+            assessment=assessment, actor=actor.principal_id, effective_on=awarded_on,
+        )
+
+    @event("CredentialIssued")
+    def _issue(self, credential_id: str, provider_id: str, programme_id: str, title: str,
+               ects: float, eqf_level: int, awarded_on: str, grade: str | None,
+               assessment: str | None, actor: str, effective_on: str) -> None:
+        self.credentials[credential_id] = {
+            "id": credential_id, "kind": "credential", "provider_id": provider_id,
+            "programme_id": programme_id, "title": title, "ects": ects,
+            "eqf_level": eqf_level, "awarded_on": awarded_on, "grade": grade,
+            "assessment": assessment, "status": "active", "stacks": [],
+        }
+
+    def stack(self, *, actor: Actor, stack_id: str, pathway: Pathway, provider: Provider,
+              component_ids: list[str], awarded_on: str, today: date) -> None:
+        provider_id = str(provider.id)
+        check_acts_for_provider(actor, provider_id)
+        if pathway.provider_id != provider_id:
+            raise RuleViolation("a provider may stack only along its own pathways")
+        check_not_in_future(awarded_on, today, "awarded_on")
+        provider.check_accredited_on(awarded_on)
+        if not component_ids or len(set(component_ids)) != len(component_ids):
+            raise RuleViolation("a stack needs distinct components")
+        components = [self.check_stackable(cid, str(pathway.id)) for cid in component_ids]
+        ects = sum(c["ects"] for c in components)
+        pathway.check_satisfied_by([c["programme_id"] for c in components], ects)
+        self._stack(
+            credential_id=stack_id, pathway_id=str(pathway.id), provider_id=provider_id,
+            title=pathway.title, ects=ects, eqf_level=max(c["eqf_level"] for c in components),
+            component_ids=component_ids, awarded_on=awarded_on, actor=actor.principal_id,
+            effective_on=awarded_on,
+        )
+
+    def check_stackable(self, credential_id: str, pathway_id: str) -> dict[str, Any]:
+        component = self.credentials.get(credential_id)
+        if component is None:
+            raise RuleViolation(f"credential {credential_id} is not this learner's")
+        if component["kind"] != "credential":
+            raise RuleViolation(f"credential {credential_id} is itself a stack")
+        if component["status"] != "active":
+            raise RuleViolation(f"credential {credential_id} is {component['status']}")
+        for stack_id in component["stacks"]:
+            stack = self.credentials[stack_id]
+            if stack["pathway_id"] == pathway_id and stack["status"] != "revoked":
+                raise RuleViolation(
+                    f"credential {credential_id} is already part of stack {stack_id}"
+                )
+        return component
+
+    @event("CredentialStacked")
+    def _stack(self, credential_id: str, pathway_id: str, provider_id: str, title: str,
+               ects: float, eqf_level: int, component_ids: list[str], awarded_on: str,
+               actor: str, effective_on: str) -> None:
+        self.credentials[credential_id] = {
+            "id": credential_id, "kind": "stack", "provider_id": provider_id,
+            "pathway_id": pathway_id, "title": title, "ects": ects, "eqf_level": eqf_level,
+            "awarded_on": awarded_on, "status": "active", "components": component_ids,
+            "stacks": [],
+        }
+        for component_id in component_ids:
+            self.credentials[component_id]["stacks"].append(credential_id)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def credential(self, credential_id: str) -> dict[str, Any]:
+        try:
+            return self.credentials[credential_id]
+        except KeyError:
+            raise NotFound(f"credential {credential_id} not found") from None
+
+    def _check_lifecycle(self, actor: Actor, credential_id: str, allowed: tuple[str, ...],
+                         action: str) -> dict[str, Any]:
+        credential = self.credential(credential_id)
+        check_can_act_on_credential(actor, credential["provider_id"])
+        if credential["status"] not in allowed:
+            raise RuleViolation(f"a {credential['status']} credential cannot be {action}")
+        return credential
+
+    def revoke(self, *, actor: Actor, credential_id: str, reason: str, today: str) -> None:
+        self._check_lifecycle(actor, credential_id, ("active", "suspended", "under_review"),
+                              "revoked")
+        self._revoke(credential_id=credential_id, reason=reason, actor=actor.principal_id,
+                     effective_on=today)
+        # The cascade: every live stack built on this credential goes under review, in
+        # the same save as the revocation.
+        for stack_id in self.credentials[credential_id]["stacks"]:
+            if self.credentials[stack_id]["status"] in ("active", "suspended"):
+                self._review_stack(credential_id=stack_id, cause=credential_id,
+                                   actor=actor.principal_id, effective_on=today)
+
+    @event("CredentialRevoked")
+    def _revoke(self, credential_id: str, reason: str, actor: str, effective_on: str) -> None:
+        self.credentials[credential_id]["status"] = "revoked"
+
+    @event("StackPutUnderReview")
+    def _review_stack(self, credential_id: str, cause: str, actor: str,
+                      effective_on: str) -> None:
+        self.credentials[credential_id]["status"] = "under_review"
+
+    def suspend(self, *, actor: Actor, credential_id: str, reason: str, today: str) -> None:
+        self._check_lifecycle(actor, credential_id, ("active",), "suspended")
+        self._suspend(credential_id=credential_id, reason=reason, actor=actor.principal_id,
+                      effective_on=today)
+
+    @event("CredentialSuspended")
+    def _suspend(self, credential_id: str, reason: str, actor: str, effective_on: str) -> None:
+        self.credentials[credential_id]["status"] = "suspended"
+
+    def reinstate(self, *, actor: Actor, credential_id: str, reason: str, today: str) -> None:
+        credential = self.credential(credential_id)
+        # A stack under review after a component's revocation is reinstated by its issuer.
+        allowed = ("suspended", "under_review") if credential["kind"] == "stack" else (
+            "suspended",)
+        self._check_lifecycle(actor, credential_id, allowed, "reinstated")
+        self._reinstate(credential_id=credential_id, reason=reason,
+                        actor=actor.principal_id, effective_on=today)
+
+    @event("CredentialReinstated")
+    def _reinstate(self, credential_id: str, reason: str, actor: str,
+                   effective_on: str) -> None:
+        self.credentials[credential_id]["status"] = "active"
+
+    def correct(self, *, actor: Actor, credential_id: str, changes: dict[str, Any],
+                reason: str, provider: Provider, programme: MicroCredential | None,
+                today: date) -> None:
+        credential = self.credential(credential_id)
+        check_acts_for_provider(actor, credential["provider_id"])
+        if credential["status"] == "revoked":
+            raise RuleViolation("a revoked credential cannot be corrected")
+        unknown = set(changes) - set(CORRECTABLE)
+        if unknown or not changes:
+            raise RuleViolation(f"only {', '.join(CORRECTABLE)} can be corrected")
+        if "awarded_on" in changes:
+            awarded_on = changes["awarded_on"]
+            check_not_in_future(awarded_on, today, "awarded_on")
+            provider.check_accredited_on(awarded_on)
+            if programme is not None:
+                programme.check_awardable(str(provider.id), awarded_on)
+        previous = {field: credential.get(field) for field in changes}
+        self._correct(credential_id=credential_id, changes=changes, previous=previous,
+                      reason=reason, actor=actor.principal_id, effective_on=today.isoformat())
+
+    @event("CredentialCorrected")
+    def _correct(self, credential_id: str, changes: dict[str, Any], previous: dict[str, Any],
+                 reason: str, actor: str, effective_on: str) -> None:
+        self.credentials[credential_id].update(changes)
+
+    # -- recognition -----------------------------------------------------------------------
+
+    def recognise(self, *, actor: Actor, recognition_id: str, credential_id: str,
+                  decision: str, toward: str, ects_recognised: float | None,
+                  decided_on: str, reference: str | None, today: date) -> None:
+        credential = self.credential(credential_id)
+        if credential["status"] == "revoked":
+            raise RuleViolation("a revoked credential cannot be recognised")
+        check_not_in_future(decided_on, today, "decided_on")
+        if ects_recognised is not None and ects_recognised > credential["ects"]:
+            raise RuleViolation("ects_recognised exceeds the credential's ECTS")
+        self._recognise(
+            recognition_id=recognition_id, credential_id=credential_id, body_id=actor.scope,
+            decision=decision, toward=toward, ects_recognised=ects_recognised,
+            decided_on=decided_on, reference=reference, actor=actor.principal_id,
+            effective_on=decided_on,
+        )
+
+    @event("RecognitionRecorded")
+    def _recognise(self, recognition_id: str, credential_id: str, body_id: str | None,
+                   decision: str, toward: str, ects_recognised: float | None,
+                   decided_on: str, reference: str | None, actor: str,
+                   effective_on: str) -> None:
+        self.recognitions.append({"id": recognition_id, "credential_id": credential_id})

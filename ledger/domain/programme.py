@@ -1,0 +1,82 @@
+"""MicroCredential: a programme's specification (the EU Annex I elements) and its QA decisions."""
+
+from datetime import date, timedelta
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.domain.accreditation import Ending, Window, held_on
+from ledger.domain.actors import Actor, check_acts_for_provider, check_role
+from ledger.domain.errors import RuleViolation
+
+# NZQA-style review cycle: an approval is reviewed within one to three years.
+LONGEST_REVIEW_CYCLE = timedelta(days=3 * 366)
+
+
+class MicroCredential(Aggregate):
+    @event("Submitted")
+    def __init__(self, provider_id: str, specification: dict[str, Any], actor: str,
+                 effective_on: str) -> None:
+        self.provider_id = provider_id
+        self.specification = specification
+        self.status = "submitted"
+        self.approvals: list[Window] = []
+        self.endings: list[Ending] = []
+
+    @classmethod
+    def submit(cls, *, actor: Actor, provider_id: str, specification: dict[str, Any],
+               today: str) -> "MicroCredential":
+        check_acts_for_provider(actor, provider_id)
+        return cls(provider_id=provider_id, specification=specification,
+                   actor=actor.principal_id, effective_on=today)
+
+    @property
+    def title(self) -> str:
+        return self.specification["title"]
+
+    def approve(self, *, actor: Actor, approved_on: str, review_due: str) -> None:
+        check_role(actor, "qa_body")
+        if self.status not in ("submitted", "approved"):
+            raise RuleViolation(f"a {self.status} programme cannot be approved")
+        if review_due <= approved_on:
+            raise RuleViolation("review_due must come after the approval")
+        if date.fromisoformat(review_due) - date.fromisoformat(approved_on) > LONGEST_REVIEW_CYCLE:
+            raise RuleViolation("review_due may be at most three years after the approval")
+        self._approve(approved_on=approved_on, review_due=review_due,
+                      actor=actor.principal_id, effective_on=approved_on)
+
+    @event("Approved")
+    def _approve(self, approved_on: str, review_due: str, actor: str, effective_on: str) -> None:
+        self.status = "approved"
+        self.approvals.append({"valid_from": approved_on, "valid_until": review_due})
+
+    def reject(self, *, actor: Actor, reason: str, today: str) -> None:
+        check_role(actor, "qa_body")
+        if self.status != "submitted":
+            raise RuleViolation(f"a {self.status} programme cannot be rejected")
+        self._reject(reason=reason, actor=actor.principal_id, effective_on=today)
+
+    @event("Rejected")
+    def _reject(self, reason: str, actor: str, effective_on: str) -> None:
+        self.status = "rejected"
+
+    def withdraw(self, *, actor: Actor, reason: str, effective_on: str) -> None:
+        if actor.role != "qa_body":
+            check_acts_for_provider(actor, self.provider_id)
+        if self.status == "withdrawn":
+            raise RuleViolation("the programme is already withdrawn")
+        self._withdraw(reason=reason, actor=actor.principal_id, effective_on=effective_on)
+
+    @event("Withdrawn")
+    def _withdraw(self, reason: str, actor: str, effective_on: str) -> None:
+        self.status = "withdrawn"
+        self.endings.append({"effective_on": effective_on, "windows_before": len(self.approvals)})
+
+    def is_approved_on(self, day: str) -> bool:
+        return held_on(day, self.approvals, self.endings)
+
+    def check_awardable(self, provider_id: str, day: str) -> None:
+        if self.provider_id != provider_id:
+            raise RuleViolation("a provider may award only its own programmes")
+        if not self.is_approved_on(day):
+            raise RuleViolation(f"programme {self.id} was not approved and in date on {day}")

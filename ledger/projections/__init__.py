@@ -1,0 +1,1 @@
+"""Read models: pure folds over event envelopes, and the stores of their rows and positions."""

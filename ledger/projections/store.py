@@ -1,0 +1,119 @@
+"""Writes projection documents and positions in one transaction, so that replays and
+redeliveries change nothing: a document skips any event at or below its own position."""
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from ledger.projections.base import Document, Projection
+from ledger.projections.envelope import Envelope
+from ledger.store.database import Cursor, Database
+
+POSITIONS_SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS rm_positions (projection TEXT PRIMARY KEY, "
+    "position {bigint} NOT NULL)",
+]
+
+
+def document_schema(table: str) -> list[str]:
+    return [
+        f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, position {{bigint}} "
+        "NOT NULL, doc TEXT NOT NULL)",
+    ]
+
+
+class ReadModelStore:
+    def __init__(self, database: Database, projections: Sequence[Projection]) -> None:
+        self.database = database
+        self.projections = {p.name: p for p in projections}
+
+    def create_tables(self) -> None:
+        statements = list(POSITIONS_SCHEMA)
+        for projection in self.projections.values():
+            statements += document_schema(projection.table)
+        self.database.execute_script(statements)
+        with self.database.transaction() as cursor:
+            for name in self.projections:
+                cursor.execute(
+                    "INSERT INTO rm_positions (projection, position) VALUES (?, 0) "
+                    "ON CONFLICT (projection) DO NOTHING", (name,),
+                )
+
+    def positions(self) -> dict[str, int]:
+        rows = self.database.query("SELECT projection, position FROM rm_positions")
+        return {row["projection"]: row["position"] for row in rows}
+
+    def apply(self, envelopes: Sequence[Envelope], names: Sequence[str] | None = None) -> None:
+        """Fold a batch of envelopes into the named projections, all in one transaction."""
+        if not envelopes:
+            return
+        with self.database.transaction() as cursor:
+            for name in names or list(self.projections):
+                self._apply_one(cursor, self.projections[name], envelopes)
+            top = envelopes[-1].position
+            for name in names or list(self.projections):
+                cursor.execute(
+                    "UPDATE rm_positions SET position = ? WHERE projection = ? AND position < ?",
+                    (top, name, top),
+                )
+
+    def _apply_one(self, cursor: Cursor, projection: Projection,
+                   envelopes: Sequence[Envelope]) -> None:
+        touched = {key for e in envelopes for key in projection.keys(e)}
+        if not touched:
+            return
+        docs = self._load(cursor, projection.table, touched)
+        changed: dict[str, tuple[int, Document | None]] = {}
+        for envelope in envelopes:
+            for key in projection.keys(envelope):
+                position, doc = changed.get(key) or docs.get(key, (0, None))
+                if envelope.position <= position:
+                    continue  # already applied: a replay or a redelivery
+                changed[key] = (envelope.position, projection.evolve(doc, envelope, key))
+        rows = [(key, position, orjson.dumps(doc).decode())
+                for key, (position, doc) in changed.items() if doc is not None]
+        cursor.executemany(
+            f"INSERT INTO {projection.table} (key, position, doc) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET position = excluded.position, doc = excluded.doc",
+            rows,
+        )
+
+    def _load(self, cursor: Cursor, table: str,
+              keys: set[str]) -> dict[str, tuple[int, Document]]:
+        found: dict[str, tuple[int, Document]] = {}
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            cursor.execute(f"SELECT key, position, doc FROM {table} WHERE key IN ({marks})",
+                           chunk)
+            for row in cursor.fetchall():
+                found[row["key"]] = (row["position"], orjson.loads(row["doc"]))
+        return found
+
+    def get(self, name: str, key: str) -> Document | None:
+        row = self.database.query_one(
+            f"SELECT doc FROM {self.projections[name].table} WHERE key = ?", (key,)
+        )
+        return orjson.loads(row["doc"]) if row else None
+
+    def all(self, name: str) -> list[Document]:
+        rows = self.database.query(f"SELECT doc FROM {self.projections[name].table} ORDER BY key")
+        return [orjson.loads(row["doc"]) for row in rows]
+
+    def reset(self, names: Sequence[str]) -> None:
+        with self.database.transaction() as cursor:
+            for name in names:
+                cursor.execute(f"DELETE FROM {self.projections[name].table}")
+                cursor.execute("UPDATE rm_positions SET position = 0 WHERE projection = ?",
+                               (name,))
+
+
+def fold(projection: Projection, envelopes: Sequence[Envelope]) -> dict[str, Any]:
+    """Replay in memory: the same fold, no store (for as-of reads and audits)."""
+    docs: dict[str, Any] = {}
+    for envelope in envelopes:
+        for key in projection.keys(envelope):
+            docs[key] = projection.evolve(docs.get(key), envelope, key)
+    return {k: v for k, v in docs.items() if v is not None}

@@ -1,0 +1,70 @@
+"""A thin, dialect-aware handle on the event store's own connection pool.
+
+The read models, indexes and vault share the event store's database (and its pool), so that
+side rows can be written in the very transaction that appends the events. SQL is written
+once with `?` placeholders and `{blob}`/`{bigint}` type names, and translated for PostgreSQL.
+"""
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+SQLITE_TYPES = {"blob": "BLOB", "bigint": "INTEGER", "text": "TEXT", "real": "REAL"}
+POSTGRES_TYPES = {"blob": "bytea", "bigint": "bigint", "text": "text", "real": "double precision"}
+
+
+class Cursor:
+    """Wraps a DB-API cursor of either dialect and translates placeholders."""
+
+    def __init__(self, raw: Any, postgres: bool) -> None:
+        self.raw = raw
+        self.postgres = postgres
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.postgres else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> "Cursor":
+        self.raw.execute(self._sql(sql), params)
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.raw.executemany(self._sql(sql), rows)
+
+    def fetchall(self) -> list[Any]:
+        return self.raw.fetchall()
+
+    def fetchone(self) -> Any:
+        return self.raw.fetchone()
+
+    @property
+    def rowcount(self) -> int:
+        return self.raw.rowcount
+
+
+class Database:
+    def __init__(self, datastore: Any, postgres: bool) -> None:
+        self.datastore = datastore
+        self.postgres = postgres
+        self.types = POSTGRES_TYPES if postgres else SQLITE_TYPES
+
+    def ddl(self, statement: str) -> str:
+        return statement.format(**self.types)
+
+    @contextmanager
+    def transaction(self, *, commit: bool = True) -> Iterator[Cursor]:
+        with self.datastore.transaction(commit=commit) as raw:
+            yield Cursor(raw, self.postgres)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self.transaction(commit=False) as cursor:
+            return cursor.execute(sql, params).fetchall()
+
+    def query_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def execute_script(self, statements: Sequence[str]) -> None:
+        with self.transaction() as cursor:
+            for statement in statements:
+                cursor.execute(self.ddl(statement))

@@ -1,0 +1,93 @@
+"""The personal-data vault: one AES-GCM data key per learner, wrapped by the master key.
+
+Personal data never enters events. Destroying a learner's wrapped key (erasure) makes their
+vault entry unreadable for good, while the event history stays intact.
+"""
+
+import base64
+import hashlib
+import hmac
+import os
+import unicodedata
+from typing import Any
+from uuid import UUID
+
+import orjson
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from ledger.store.database import Cursor, Database
+
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS learner_vault (learner_id TEXT PRIMARY KEY, "
+    "wrapped_key {blob} NOT NULL, ciphertext {blob} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS learner_national_ids (digest TEXT PRIMARY KEY, "
+    "learner_id TEXT NOT NULL)",
+]
+
+NONCE_BYTES = 12
+
+
+def _derive(master: bytes, purpose: bytes) -> bytes:
+    return HKDF(algorithm=SHA256(), length=32, salt=None, info=purpose).derive(master)
+
+
+class Vault:
+    def __init__(self, database: Database, master_key: bytes) -> None:
+        if len(master_key) != 32:
+            raise ValueError("the vault master key must be 32 bytes")
+        self.database = database
+        self._wrapping = AESGCM(_derive(master_key, b"ledger vault key wrapping"))
+        self._index_key = _derive(master_key, b"ledger national id index")
+
+    @staticmethod
+    def decode_master_key(text: str) -> bytes:
+        return base64.b64decode(text.strip())
+
+    def national_id_digest(self, national_id: str) -> str:
+        """A keyed blind index: lookups by national id without storing it."""
+        normalised = unicodedata.normalize("NFC", national_id.strip()).upper()
+        return hmac.new(self._index_key, normalised.encode(), hashlib.sha256).hexdigest()
+
+    def find_by_national_id(self, national_id: str) -> str | None:
+        row = self.database.query_one(
+            "SELECT learner_id FROM learner_national_ids WHERE digest = ?",
+            (self.national_id_digest(national_id),),
+        )
+        return row["learner_id"] if row else None
+
+    def seal(self, learner_id: UUID, personal: dict[str, Any]) -> tuple[bytes, bytes]:
+        data_key = AESGCM.generate_key(bit_length=256)
+        aad = learner_id.bytes
+        key_nonce, data_nonce = os.urandom(NONCE_BYTES), os.urandom(NONCE_BYTES)
+        wrapped = key_nonce + self._wrapping.encrypt(key_nonce, data_key, aad)
+        sealed = data_nonce + AESGCM(data_key).encrypt(data_nonce, orjson.dumps(personal), aad)
+        return wrapped, sealed
+
+    def write(self, cursor: Cursor, learner_id: UUID, personal: dict[str, Any]) -> None:
+        """Store a learner's personal data inside the caller's transaction."""
+        wrapped, sealed = self.seal(learner_id, personal)
+        cursor.execute(
+            "INSERT INTO learner_vault (learner_id, wrapped_key, ciphertext) VALUES (?, ?, ?)",
+            (str(learner_id), wrapped, sealed),
+        )
+        national_id = personal.get("national_id")
+        if national_id:
+            cursor.execute(
+                "INSERT INTO learner_national_ids (digest, learner_id) VALUES (?, ?)",
+                (self.national_id_digest(national_id), str(learner_id)),
+            )
+
+    def read(self, learner_id: UUID | str) -> dict[str, Any] | None:
+        row = self.database.query_one(
+            "SELECT wrapped_key, ciphertext FROM learner_vault WHERE learner_id = ?",
+            (str(learner_id),),
+        )
+        if row is None:
+            return None
+        aad = UUID(str(learner_id)).bytes
+        wrapped, sealed = bytes(row["wrapped_key"]), bytes(row["ciphertext"])
+        data_key = self._wrapping.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], aad)
+        plain = AESGCM(data_key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
+        return orjson.loads(plain)

@@ -1,0 +1,104 @@
+"""A batch's view of the aggregates: an identity map over a write-through cache.
+
+The cache stays correct with other writers because the committer tails the notification
+log before each batch and evicts any aggregate that someone else has advanced.
+"""
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+
+from ledger.domain.errors import NotFound
+from ledger.store.database import Cursor
+from ledger.store.recorders import Positions
+
+A = TypeVar("A", bound=Aggregate)
+SideWrite = Callable[[Cursor, Positions], None]
+
+
+class AggregateCache:
+    def __init__(self, app: Application, max_size: int) -> None:
+        self.app = app
+        self.max_size = max_size
+        self._items: OrderedDict[UUID, Aggregate] = OrderedDict()
+        self.seen = app.recorder.max_notification_id() or 0
+
+    def get(self, aggregate_id: UUID) -> Aggregate | None:
+        aggregate = self._items.get(aggregate_id)
+        if aggregate is not None:
+            self._items.move_to_end(aggregate_id)
+        return aggregate
+
+    def put(self, aggregate: Aggregate) -> None:
+        self._items[aggregate.id] = aggregate
+        self._items.move_to_end(aggregate.id)
+        while len(self._items) > self.max_size:
+            self._items.popitem(last=False)
+
+    def evict(self, ids: Iterable[UUID]) -> None:
+        for aggregate_id in ids:
+            self._items.pop(aggregate_id, None)
+
+    def catch_up(self, scan_limit: int = 10_000) -> None:
+        """Evict what other writers changed since the last look at the log."""
+        top = self.app.recorder.max_notification_id() or 0
+        if top <= self.seen:
+            return
+        if top - self.seen > scan_limit:
+            self._items.clear()
+        else:
+            for n in self.app.recorder.select_notifications(
+                start=self.seen, limit=top - self.seen, stop=top, inclusive_of_start=False
+            ):
+                cached = self._items.get(UUID(str(n.originator_id)))
+                if cached is not None and n.originator_version > cached.version:
+                    self._items.pop(cached.id, None)
+        self.seen = top
+
+
+class UnitOfWork:
+    def __init__(self, app: Application, cache: AggregateCache) -> None:
+        self.app = app
+        self.cache = cache
+        self.loaded: dict[UUID, Aggregate] = {}
+        self.side_writes: list[SideWrite] = []
+
+    def get(self, cls: type[A], aggregate_id: UUID | str, what: str | None = None) -> A:
+        try:
+            key = aggregate_id if isinstance(aggregate_id, UUID) else UUID(aggregate_id)
+        except ValueError:
+            raise NotFound(f"{what or cls.__name__} {aggregate_id} not found") from None
+        aggregate = self.loaded.get(key) or self.cache.get(key)
+        if aggregate is None:
+            try:
+                aggregate = self.app.repository.get(key)
+            except AggregateNotFoundError:
+                raise NotFound(f"{what or cls.__name__} {aggregate_id} not found") from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"{what or cls.__name__} {aggregate_id} not found")
+        self.loaded[key] = aggregate
+        return aggregate
+
+    def add(self, aggregate: Aggregate) -> None:
+        self.loaded[aggregate.id] = aggregate
+
+    def after_insert(self, write: SideWrite) -> None:
+        self.side_writes.append(write)
+
+    def pending_counts(self) -> dict[UUID, int]:
+        return {i: len(a.pending_events) for i, a in self.loaded.items()}
+
+    def new_events_since(self, counts: dict[UUID, int]) -> list[tuple[UUID, int]]:
+        return [
+            (i, e.originator_version)
+            for i, a in self.loaded.items()
+            for e in a.pending_events[counts.get(i, 0):]
+        ]
+
+    def dirty(self) -> list[Aggregate]:
+        return [a for a in self.loaded.values() if a.pending_events]
+

@@ -1,0 +1,56 @@
+"""The API's app factory: the one place where the HTTP layer is assembled."""
+
+import time
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from ledger import __version__
+from ledger.application import Ledger
+from ledger.metrics import LATENCY, REQUESTS
+from services.api import errors
+from services.api.routers import credentials, operations, organisations, reading
+
+
+def create_app(ledger: Ledger) -> FastAPI:
+    """The caller owns the ledger (built by ledger.bootstrap) and closes it."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.ledger = ledger
+        yield
+
+    app = FastAPI(title="Learner Record Ledger", version=__version__, lifespan=lifespan,
+                  description="A national, event-sourced ledger of micro-credentials.")
+    app.state.ledger = ledger
+    errors.install(app)
+    for router in (organisations.router, credentials.router, reading.router, operations.router):
+        app.include_router(router)
+    app.add_middleware(MetricsMiddleware)
+    return app
+
+
+class MetricsMiddleware:
+    """Counts requests and their latency by route template (pure ASGI: cheap per request)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def capture(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            REQUESTS.labels(scope["method"], template, status["code"]).inc()
+            LATENCY.labels(scope["method"], template).observe(time.perf_counter() - started)

@@ -1,0 +1,58 @@
+"""Dependencies shared by the routers: the ledger, the caller, idempotency, read positions."""
+
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from ledger import commands
+from ledger.application import Ledger, request_hash
+from ledger.committer import Idempotency
+from ledger.domain.actors import Actor
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_ledger(request: Request) -> Ledger:
+    return request.app.state.ledger
+
+
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+
+
+def current_actor(
+    ledger: LedgerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    actor = ledger.principals.authenticate(credentials.credentials) if credentials else None
+    if actor is None:
+        raise HTTPException(401, "a valid bearer token is required",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+IdempotencyKeyHeader = Annotated[
+    str | None, Header(alias="Idempotency-Key", max_length=200,
+                       description="Retries with the same key and body return the first response")
+]
+MinPosition = Annotated[int | None, Query(ge=0, description="wait until read models reach it")]
+
+
+def idempotency(actor: Actor, key: str | None, request: Request, body: object
+                ) -> Idempotency | None:
+    if not key:
+        return None
+    digest = request_hash(request.method, request.url.path, body)
+    return Idempotency(principal_id=actor.principal_id, key=key, request_hash=digest)
+
+
+async def write(ledger: Ledger, run: commands.Run, actor: Actor, key: str | None,
+                request: Request, body: BaseModel) -> JSONResponse:
+    """Run one command through the group committer and answer with its outcome."""
+    fields = body.model_dump(mode="json")
+    outcome = await ledger.execute(run, idempotency(actor, key, request, fields))
+    return JSONResponse(outcome.body, status_code=outcome.status)

@@ -1,0 +1,70 @@
+"""Every error leaves the API as RFC 9457 problem+json; the mapping lives here alone."""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from ledger.application import NotCaughtUp
+from ledger.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidRequest,
+    LedgerError,
+    NotFound,
+    RuleViolation,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS = {NotFound: 404, RuleViolation: 409, Conflict: 409, Forbidden: 403, InvalidRequest: 422}
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, **extra: object) -> JSONResponse:
+    body = {"type": f"https://ledger.example/problems/{title.lower().replace(' ', '-')}",
+            "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(LedgerError)
+    async def ledger_error(_: Request, error: LedgerError) -> JSONResponse:
+        status = next((s for cls, s in STATUS.items() if isinstance(error, cls)), 400)
+        return problem(status, error.title, error.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_body(_: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"location": list(e["loc"]), "message": e["msg"], "type": e["type"]}
+            for e in error.errors()
+        ]
+        first = errors[0] if errors else {"location": [], "message": "invalid request"}
+        where = ".".join(str(part) for part in first["location"])
+        return problem(422, "Invalid request", f"{where}: {first['message']}", errors=errors)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
+        response = problem(error.status_code, _title(error.status_code), str(error.detail))
+        if error.headers:
+            response.headers.update(error.headers)
+        return response
+
+    @app.exception_handler(NotCaughtUp)
+    async def not_caught_up(_: Request, error: NotCaughtUp) -> JSONResponse:
+        response = problem(503, "Not caught up", str(error))
+        response.headers["Retry-After"] = "1"
+        return response
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=error)
+        return problem(500, "Internal error", "the ledger failed to handle this request")
+
+
+def _title(status: int) -> str:
+    return {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+            405: "Method not allowed", 409: "Conflict", 415: "Unsupported media type",
+            422: "Invalid request", 503: "Unavailable"}.get(status, "Error")

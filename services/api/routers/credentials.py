@@ -1,0 +1,89 @@
+"""Learners, credentials (single and bulk), their lifecycle, stacks and recognitions."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from ledger import commands
+from ledger.domain.actors import check_role
+from services.api.deps import CurrentActor, IdempotencyKeyHeader, LedgerDep, idempotency, write
+from services.api.schemas import (
+    BulkIn,
+    CorrectionIn,
+    CredentialIn,
+    LearnerIn,
+    ReasonIn,
+    RecognitionIn,
+    StackIn,
+)
+
+router = APIRouter(prefix="/v1", tags=["learners and credentials"])
+
+
+@router.post("/learners", status_code=201)
+async def enrol_learner(body: LearnerIn, ledger: LedgerDep, actor: CurrentActor,
+                        request: Request, key: IdempotencyKeyHeader = None):
+    run = commands.enrol_learner(actor, ledger.vault, body.fields())
+    return await write(ledger, run, actor, key, request, body)
+
+
+@router.post("/credentials", status_code=201)
+async def issue_credential(body: CredentialIn, ledger: LedgerDep, actor: CurrentActor,
+                           request: Request, key: IdempotencyKeyHeader = None):
+    return await write(ledger, commands.issue_credential(actor, body.fields()), actor, key,
+                       request, body)
+
+
+@router.post("/credentials/bulk")
+async def issue_in_bulk(body: BulkIn, ledger: LedgerDep, actor: CurrentActor,
+                        request: Request, key: IdempotencyKeyHeader = None):
+    check_role(actor, "provider")
+    valid, invalid = [], []
+    for index, item in enumerate(body.items):
+        try:
+            valid.append((index, CredentialIn.model_validate(item).fields()))
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            invalid.append({"index": index, "status": "failed",
+                            "error": f"{where}: {first['msg']}"})
+    outcome = await ledger.bulk_issue(actor, valid, idempotency(actor, key, request, body.items))
+    results = sorted(outcome.body["results"] + invalid, key=lambda r: r["index"])
+    return JSONResponse({"results": results, "position": outcome.body["position"]})
+
+
+def _lifecycle(action: str):
+    async def change(credential_id: str, body: ReasonIn, ledger: LedgerDep, actor: CurrentActor,
+                     request: Request, key: IdempotencyKeyHeader = None):
+        run = commands.change_status(actor, ledger.database, credential_id, action, body.reason)
+        return await write(ledger, run, actor, key, request, body)
+    change.__name__ = f"{action}_credential"
+    return change
+
+
+for _action in ("revoke", "suspend", "reinstate"):
+    router.add_api_route(f"/credentials/{{credential_id}}/{_action}", _lifecycle(_action),
+                         methods=["POST"], name=f"{_action}_credential")
+
+
+@router.post("/credentials/{credential_id}/correct")
+async def correct_credential(credential_id: str, body: CorrectionIn, ledger: LedgerDep,
+                             actor: CurrentActor, request: Request,
+                             key: IdempotencyKeyHeader = None):
+    run = commands.correct_credential(actor, ledger.database, credential_id, body.changes(),
+                                      body.reason)
+    return await write(ledger, run, actor, key, request, body)
+
+
+@router.post("/stacks", status_code=201)
+async def stack_credentials(body: StackIn, ledger: LedgerDep, actor: CurrentActor,
+                            request: Request, key: IdempotencyKeyHeader = None):
+    return await write(ledger, commands.stack_credentials(actor, body.fields()), actor, key,
+                       request, body)
+
+
+@router.post("/recognitions", status_code=201)
+async def record_recognition(body: RecognitionIn, ledger: LedgerDep, actor: CurrentActor,
+                             request: Request, key: IdempotencyKeyHeader = None):
+    run = commands.record_recognition(actor, ledger.database, body.fields())
+    return await write(ledger, run, actor, key, request, body)
