@@ -50,7 +50,7 @@ def serve(
     try:
         if demo and (ledger.app.recorder.max_notification_id() or 0) == 0:
             from ledger.demo import seed
-            seed(ledger, print_tokens=True)
+            seed(ledger, print_tokens=True, base_url=f"http://{host}:{port}")
         where = (settings.database_url and "PostgreSQL") or f"SQLite in {settings.data_dir}"
         typer.echo(f"Ledger API on http://{host}:{port} (store: {where}; docs at /docs)", err=True)
         uvicorn.run(create_app(ledger), host=host, port=port, log_level="warning",
@@ -91,9 +91,14 @@ def demo(data_dir: DataDir = None) -> None:
     from ledger.bootstrap import bootstrap
     from ledger.demo import seed
 
+    from ledger.domain.errors import LedgerError
+
     ledger = bootstrap(_settings(data_dir))
     try:
         seed(ledger, print_tokens=True)
+    except LedgerError as error:
+        typer.echo(f"error: {error.detail}", err=True)
+        raise typer.Exit(1) from None
     finally:
         ledger.close()
 

@@ -78,7 +78,7 @@ lock() {
     # the state dir is wiped on start).
     mkdir -p "$(dirname "$STATE_DIR")"
     exec 9>"${STATE_DIR%/}.lock"
-    flock 9
+    flock -w 120 9 || die "another local-kafka start/stop holds ${STATE_DIR%/}.lock"
 }
 
 # --- jars ----------------------------------------------------------------
@@ -96,10 +96,13 @@ resolve_jars() {
     local tmp="$CACHE_DIR/lib.tmp.$$"
     rm -rf "$tmp"
     mkdir -p "$CACHE_DIR"
+    # (mvn's output goes to a log, shown on failure: Debian's mvn 3.8 prints
+    # stray ANSI resets even with -q -B)
     if ! "$MVN" -q -B -f "$KAFKA_SCRIPTS/pom.xml" -Dkafka.lib.dir="$tmp" \
-            dependency:copy-dependencies >&2; then
+            dependency:copy-dependencies >"$CACHE_DIR/mvn.log" 2>&1; then
+        sed 's/\x1b\[[0-9;]*m//g' "$CACHE_DIR/mvn.log" >&2
         rm -rf "$tmp"
-        die "mvn could not fetch the Kafka jars"
+        die "mvn could not fetch the Kafka jars (log: $CACHE_DIR/mvn.log)"
     fi
     compgen -G "$tmp/kafka_2.13-*.jar" >/dev/null || { rm -rf "$tmp"; die "no kafka_2.13 jar after mvn"; }
     printf '%s\n' "$want" >"$tmp/.resolved"
@@ -260,8 +263,9 @@ do_start() {
     log "starting Kafka on 127.0.0.1:$port (controller $cport), log: $LOG_FILE"
     # setsid -f: detached from this shell (own session, reparented to init);
     # the child writes its own pid and then becomes java.
+    # shellcheck disable=SC2016  # expanded by the inner bash
     setsid -f bash -c 'echo $$ >"$0"; exec "$@"' "$PID_FILE" "${start_cmd[@]}" \
-        >"$LOG_FILE" 2>&1 </dev/null
+        >"$LOG_FILE" 2>&1 </dev/null 9>&-  # the broker must not hold the lock fd
     printf 'KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:%s\n' "$port" >"$LINE_FILE"
 
     local deadline=$((SECONDS + START_TIMEOUT)) started=$SECONDS
