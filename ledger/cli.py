@@ -90,7 +90,6 @@ def demo(data_dir: DataDir = None) -> None:
     print a token for each role."""
     from ledger.bootstrap import bootstrap
     from ledger.demo import seed
-
     from ledger.domain.errors import LedgerError
 
     ledger = bootstrap(_settings(data_dir))

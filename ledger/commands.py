@@ -10,7 +10,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from ledger.committer import Outcome
-from ledger.domain.actors import Actor, check_role
+from ledger.domain.actors import Actor, check_acts_for_provider, check_role
 from ledger.domain.errors import LedgerError, NotFound
 from ledger.domain.learner import LearnerRecord
 from ledger.domain.pathway import Pathway
@@ -74,7 +74,8 @@ def decide_programme(actor: Actor, programme_id: str, decision: str,
         programme = uow.get(MicroCredential, programme_id, "microcredential")
         if decision == "approve":
             programme.approve(actor=actor, approved_on=details.get("approved_on")
-                              or today().isoformat(), review_due=details["review_due"])
+                              or today().isoformat(), review_due=details["review_due"],
+                              today=today())
         else:
             programme.reject(actor=actor, reason=details["reason"], today=today().isoformat())
         return Outcome(200, {"id": programme_id, "status": programme.status})
@@ -83,6 +84,7 @@ def decide_programme(actor: Actor, programme_id: str, decision: str,
 
 def define_pathway(actor: Actor, details: dict[str, Any]) -> Run:
     def run(uow: UnitOfWork) -> Outcome:
+        check_acts_for_provider(actor, details["provider_id"])
         for programme_id in details["components"]:
             programme = uow.get(MicroCredential, programme_id, "microcredential")
             if programme.provider_id != details["provider_id"]:

@@ -200,6 +200,8 @@ class LearnerRecord(Aggregate):
                   decision: str, toward: str, ects_recognised: float | None,
                   decided_on: str, reference: str | None, today: date) -> None:
         credential = self.credential(credential_id)
+        if decision not in DECISIONS:
+            raise RuleViolation(f"decision must be one of {', '.join(DECISIONS)}")
         if credential["status"] == "revoked":
             raise RuleViolation("a revoked credential cannot be recognised")
         check_not_in_future(decided_on, today, "decided_on")

@@ -1,16 +1,24 @@
 """MicroCredential: a programme's specification (the EU Annex I elements) and its QA decisions."""
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
 from ledger.domain.accreditation import Ending, Window, held_on
 from ledger.domain.actors import Actor, check_acts_for_provider, check_role
+from ledger.domain.dates import check_not_in_future
 from ledger.domain.errors import RuleViolation
 
-# NZQA-style review cycle: an approval is reviewed within one to three years.
-LONGEST_REVIEW_CYCLE = timedelta(days=3 * 366)
+# NZQA-style review cycle: an approval is reviewed at the latest three years after it.
+LONGEST_REVIEW_CYCLE_YEARS = 3
+
+
+def years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 class MicroCredential(Aggregate):
@@ -34,13 +42,15 @@ class MicroCredential(Aggregate):
     def title(self) -> str:
         return self.specification["title"]
 
-    def approve(self, *, actor: Actor, approved_on: str, review_due: str) -> None:
+    def approve(self, *, actor: Actor, approved_on: str, review_due: str, today: date) -> None:
         check_role(actor, "qa_body")
         if self.status not in ("submitted", "approved"):
             raise RuleViolation(f"a {self.status} programme cannot be approved")
+        check_not_in_future(approved_on, today, "approved_on")
         if review_due <= approved_on:
             raise RuleViolation("review_due must come after the approval")
-        if date.fromisoformat(review_due) - date.fromisoformat(approved_on) > LONGEST_REVIEW_CYCLE:
+        latest = years_after(date.fromisoformat(approved_on), LONGEST_REVIEW_CYCLE_YEARS)
+        if date.fromisoformat(review_due) > latest:
             raise RuleViolation("review_due may be at most three years after the approval")
         self._approve(approved_on=approved_on, review_due=review_due,
                       actor=actor.principal_id, effective_on=approved_on)

@@ -30,6 +30,8 @@ class Provider(Aggregate):
     @classmethod
     def register(cls, *, actor: Actor, today: str, **details: str | None) -> "Provider":
         check_role(actor, "admin", "qa_body")
+        if details.get("kind") not in KINDS:
+            raise RuleViolation(f"kind must be one of {', '.join(KINDS)}")
         return cls(**details, actor=actor.principal_id, effective_on=today)
 
     def accredit(

@@ -25,6 +25,7 @@ class NotificationLogRunner:
         self.poll_seconds = poll_seconds
         self.position = min(store.positions().values(), default=0)
         self._changed = threading.Condition()
+        self._applying = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -49,8 +50,25 @@ class NotificationLogRunner:
         with self._changed:
             return self._changed.wait_for(lambda: self.position >= position, timeout)
 
+    def rebuild(self, names: list[str]) -> int:
+        """Empty the named read models and fold them again from position 0."""
+        with self._applying:
+            self.store.reset(names)
+        return self.catch_up()
+
     def catch_up(self) -> int:
         """Apply everything the log holds now; returns the number of events applied."""
+        with self._applying:
+            # The stored positions are the truth: a reset or another runner may have moved them.
+            self.position = min(self.store.positions().values(), default=0)
+            applied = self._apply_available()
+        head = self.app.recorder.max_notification_id() or 0
+        for name in self.store.projections:
+            PROJECTION_POSITION.labels(name).set(self.position)
+            PROJECTION_LAG.labels(name).set(max(0, head - self.position))
+        return applied
+
+    def _apply_available(self) -> int:
         applied = 0
         while True:
             notifications = self.app.recorder.select_notifications(
@@ -65,10 +83,6 @@ class NotificationLogRunner:
             with self._changed:
                 self.position = envelopes[-1].position
                 self._changed.notify_all()
-        head = self.app.recorder.max_notification_id() or 0
-        for name in self.store.projections:
-            PROJECTION_POSITION.labels(name).set(self.position)
-            PROJECTION_LAG.labels(name).set(max(0, head - self.position))
         return applied
 
     def _loop(self) -> None:

@@ -3,11 +3,22 @@
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+import pycountry
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Ects = Annotated[float, Field(gt=0, le=180, strict=True)]
+
+
+def _assigned_country(code: str) -> str:
+    if pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError(f"{code} is not an assigned ISO 3166-1 alpha-2 country code")
+    return code
+
+
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"),
+                        AfterValidator(_assigned_country)]
 LANGUAGE_TAG = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 EqfLevel = Annotated[int, Field(ge=1, le=8, strict=True)]
 
@@ -21,7 +32,7 @@ class Body(BaseModel):
 
 class ProviderIn(Body):
     name: Text
-    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    country: CountryCode
     kind: Literal["higher_education", "vocational", "employer", "recognition_body", "other"]
     legal_identifier: Text | None = None
 

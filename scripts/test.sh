@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs the project into .venv, starts a throwaway PostgreSQL
+# cluster (unless DATABASE_URL is set), lints, and runs pytest. Extra arguments go to pytest.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/venv.sh
+
+started_postgres=""
+cleanup() {
+  if [ -n "$started_postgres" ]; then bash scripts/local-postgres.sh stop >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+
+if [ -z "${DATABASE_URL:-}" ]; then
+  line=$(bash scripts/local-postgres.sh start | tail -n 1)
+  export "${line?}"
+  started_postgres=1
+fi
+
+.venv/bin/ruff check .
+.venv/bin/pytest "$@"

@@ -1,0 +1,154 @@
+"""Idempotency-Key over real HTTP, on SQLite and PostgreSQL: a retry returns the first answer
+and appends nothing; a reused key with another body is refused; keys belong to a principal."""
+
+import uuid
+
+from tests.helpers import (
+    Post,
+    accredited_provider,
+    approved_programme,
+    build_world,
+    count_events,
+    enrol,
+    post_together,
+    problem,
+)
+
+
+def _credential(world, **extra):
+    return {"learner_id": world.learner_id, "microcredential_id": world.programme_id,
+            "awarded_on": "2025-03-01", **extra}
+
+
+def test_a_retried_request_returns_the_first_answer_and_appends_nothing(api):
+    world = build_world(api)
+    key = f"issue-{uuid.uuid4()}"
+    body = _credential(world, grade="A")
+
+    first = world.provider.post("/v1/credentials", body, key=key)
+    assert first.status_code == 201, first.text
+    events = count_events(api.ledger)
+    head = api.ledger.app.recorder.max_notification_id()
+
+    second = world.provider.post("/v1/credentials", body, key=key)
+    assert second.status_code == first.status_code
+    assert second.json() == first.json()
+    assert second.json()["position"] == first.json()["position"]
+    assert count_events(api.ledger) == events
+    assert count_events(api.ledger, "CredentialIssued") == 1
+    assert api.ledger.app.recorder.max_notification_id() == head
+
+
+def test_a_retried_enrolment_returns_the_first_answer_and_appends_nothing(api):
+    world = build_world(api)
+    key = f"enrol-{uuid.uuid4()}"
+    body = {"given_name": "ლევან", "family_name": "გოგიჩაიშვილი", "birth_date": "1998-02-03",
+            "national_id": "01001099911"}
+    first = world.provider.post("/v1/learners", body, key=key)
+    assert first.status_code == 201, first.text
+    events = count_events(api.ledger)
+    second = world.provider.post("/v1/learners", body, key=key)
+    assert (second.status_code, second.json()) == (201, first.json())
+    assert count_events(api.ledger) == events
+
+
+def test_the_same_key_with_a_different_body_is_refused_with_422(api):
+    world = build_world(api)
+    key = f"issue-{uuid.uuid4()}"
+    first = world.provider.post("/v1/credentials", _credential(world, grade="A"), key=key)
+    assert first.status_code == 201, first.text
+    events = count_events(api.ledger)
+
+    other = world.provider.post("/v1/credentials", _credential(world, grade="B"), key=key)
+    problem(other, 422)
+    assert count_events(api.ledger) == events
+    # The same key on another endpoint is a different request too.
+    elsewhere = world.provider.post(f"/v1/credentials/{first.json()['id']}/revoke",
+                                    {"reason": "mistake"}, key=key)
+    problem(elsewhere, 422)
+    assert count_events(api.ledger) == events
+    # The original request is still answered as it was.
+    again = world.provider.post("/v1/credentials", _credential(world, grade="A"), key=key)
+    assert (again.status_code, again.json()) == (201, first.json())
+
+
+def test_fifty_concurrent_requests_with_one_key_issue_exactly_one_credential(api):
+    world = build_world(api)
+    key = f"issue-{uuid.uuid4()}"
+    body = _credential(world, grade="A")
+    token = api.token("provider", world.provider_id)
+    before = count_events(api.ledger, "CredentialIssued")
+
+    responses = post_together(api.base_url,
+                              [Post(token, "/v1/credentials", body, key) for _ in range(50)])
+
+    assert [r.status_code for r in responses] == [201] * 50, [r.text for r in responses]
+    bodies = [r.json() for r in responses]
+    assert all(b == bodies[0] for b in bodies), bodies
+    assert count_events(api.ledger, "CredentialIssued") == before + 1
+    row = api.ledger.database.query_one(
+        "SELECT learner_id FROM credential_index WHERE credential_id = ?", (bodies[0]["id"],))
+    assert row["learner_id"] == world.learner_id
+
+
+def test_idempotency_keys_are_scoped_to_the_principal(api):
+    world = build_world(api)
+    other_provider = accredited_provider(api, name="Batumi Shota Rustaveli State University")
+    other_programme = approved_programme(api, other_provider)
+    other_caller = api.as_("provider", other_provider)
+    other_learner = enrol(other_caller)
+    key = "shared-key-0001"
+
+    mine = world.provider.post("/v1/credentials", _credential(world), key=key)
+    theirs = other_caller.post("/v1/credentials",
+                               {"learner_id": other_learner,
+                                "microcredential_id": other_programme,
+                                "awarded_on": "2025-05-05"}, key=key)
+
+    assert mine.status_code == 201, mine.text
+    assert theirs.status_code == 201, theirs.text
+    assert mine.json()["id"] != theirs.json()["id"]
+    assert theirs.json()["learner_id"] == other_learner
+    assert count_events(api.ledger, "CredentialIssued") == 2
+    # Each principal's retry still returns its own first answer.
+    again = world.provider.post("/v1/credentials", _credential(world), key=key)
+    assert again.json() == mine.json()
+    again = other_caller.post("/v1/credentials",
+                              {"learner_id": other_learner,
+                               "microcredential_id": other_programme,
+                               "awarded_on": "2025-05-05"}, key=key)
+    assert again.json() == theirs.json()
+    assert count_events(api.ledger, "CredentialIssued") == 2
+
+
+def test_a_retried_bulk_request_returns_the_same_results_and_appends_nothing(api):
+    world = build_world(api)
+    learners = [world.new_learner() for _ in range(3)]
+    api.ledger.bulk_chunk_size = 2  # several group-committed chunks per request
+    items = [_credential(world, learner_id=learner) for learner in learners]
+    items += [
+        _credential(world, learner_id=str(uuid.uuid4())),  # unknown learner: fails alone
+        {"learner_id": learners[0]},  # invalid body: fails alone
+        _credential(world, learner_id=learners[1], awarded_on="2025-06-01"),
+    ]
+    key = f"bulk-{uuid.uuid4()}"
+
+    first = world.provider.post("/v1/credentials/bulk", {"items": items}, key=key)
+    assert first.status_code == 200, first.text
+    results = first.json()["results"]
+    assert [r["status"] for r in results] == [
+        "created", "created", "created", "failed", "failed", "created"]
+    assert [r["index"] for r in results] == list(range(6))
+    ids = [r["id"] for r in results if r["status"] == "created"]
+    assert len(set(ids)) == 4
+    events = count_events(api.ledger)
+    assert count_events(api.ledger, "CredentialIssued") == 4
+
+    second = world.provider.post("/v1/credentials/bulk", {"items": items}, key=key)
+    assert second.status_code == 200, second.text
+    assert second.json() == first.json()
+    assert count_events(api.ledger) == events
+
+    changed = world.provider.post("/v1/credentials/bulk", {"items": items[:2]}, key=key)
+    problem(changed, 422)
+    assert count_events(api.ledger) == events

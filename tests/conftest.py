@@ -1,0 +1,134 @@
+"""Fixtures: a real PostgreSQL cluster (scripts/local-postgres.sh, unless DATABASE_URL is set),
+a fresh database or SQLite folder per test, the ledger built by its own composition root, and
+the API served over real HTTP by uvicorn on a free loopback port."""
+
+import base64
+import os
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import psycopg
+import pytest
+import uvicorn
+
+from ledger.application import Ledger
+from ledger.bootstrap import bootstrap
+from ledger.config import Settings
+from services.api.app import create_app
+from tests.helpers import Api
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def cluster_url() -> Iterator[str]:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        yield url
+        return
+    script = ROOT / "scripts" / "local-postgres.sh"
+    out = subprocess.run(["bash", str(script), "start"], check=True, capture_output=True,
+                         text=True).stdout.strip().splitlines()[-1]
+    assert out.startswith("DATABASE_URL="), out
+    yield out.removeprefix("DATABASE_URL=")
+    subprocess.run(["bash", str(script), "stop"], check=False, capture_output=True)
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlparse(url)
+    return urlunparse(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture
+def postgres_url(cluster_url: str) -> Iterator[str]:
+    """A new, empty database in the cluster for one test."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(cluster_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield _with_database(cluster_url, name)
+    with psycopg.connect(cluster_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_settings(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    key = base64.b64encode(os.urandom(32)).decode()
+    if kind == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        return Settings(database_url=url, data_dir=tmp_path, master_key=key,
+                        read_wait_seconds=10)
+    return Settings(database_url=None, data_dir=tmp_path, master_key=key, read_wait_seconds=10)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """The same test runs against the embedded SQLite store and PostgreSQL."""
+    return make_settings(request.param, tmp_path, request)
+
+
+@pytest.fixture
+def pg_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    return make_settings("postgres", tmp_path, request)
+
+
+@pytest.fixture
+def ledger(settings: Settings) -> Iterator[Ledger]:
+    built = bootstrap(settings)
+    yield built
+    built.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServedLedger:
+    """uvicorn serving the app in a thread: real sockets, real HTTP."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.port = free_port()
+        config = uvicorn.Config(create_app(ledger), host="127.0.0.1", port=self.port,
+                                log_level="warning", access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the API server did not start")
+            time.sleep(0.02)
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def api(ledger: Ledger) -> Iterator[Api]:
+    """An HTTP client of a real server over this test's ledger (SQLite and PostgreSQL)."""
+    with ServedLedger(ledger) as base_url, Api(base_url, ledger) as client:
+        yield client
+
+
+@pytest.fixture
+def pg_ledger(pg_settings: Settings) -> Iterator[Ledger]:
+    built = bootstrap(pg_settings)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def pg_api(pg_ledger: Ledger) -> Iterator[Api]:
+    """The API over PostgreSQL only, for tests whose subject is concurrency on the real store."""
+    with ServedLedger(pg_ledger) as base_url, Api(base_url, pg_ledger) as client:
+        yield client
