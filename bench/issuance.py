@@ -12,6 +12,7 @@ Uses DATABASE_URL's cluster when set, else starts a throwaway one with scripts/l
 import argparse
 import base64
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -93,13 +94,17 @@ def item(world: dict, i: int) -> dict:
 
 
 class Server:
-    def __init__(self, settings: Settings, port: int) -> None:
+    def __init__(self, settings: Settings, port: int, profile: str | None = None) -> None:
         env = {**os.environ, "DATABASE_URL": settings.database_url,
                "LEDGER_MASTER_KEY": settings.master_key, "LEDGER_ENVIRONMENT": "production"}
         self.port = port
-        self.process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "ledger"), "serve", "--port", str(port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        command = [str(ROOT / ".venv" / "bin" / "ledger"), "serve", "--port", str(port)]
+        if profile:  # py-spy samples the server; its flame graph shows where the time goes
+            kind = "raw" if profile.endswith(".txt") else "flamegraph"  # raw: collapsed stacks
+            command = [str(ROOT / ".venv" / "bin" / "py-spy"), "record", "--format", kind,
+                       "-o", profile, "--", *command]
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -112,8 +117,8 @@ class Server:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=60)
 
 
 def http_issuance(world: dict, port: int, n: int, clients: int) -> LoadResult:
@@ -209,6 +214,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--learners", type=int, default=300)
     parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument("--profile", help="write a py-spy profile of the server here "
+                        "(.svg: flame graph; .txt: collapsed stacks)")
     args = parser.parse_args()
 
     url, started_cluster = cluster_url()
@@ -218,7 +225,7 @@ def main() -> None:
             settings = Settings(database_url=database, data_dir=Path(tmp),
                                 master_key=base64.b64encode(os.urandom(32)).decode())
             world = seed_world(settings, args.learners)
-            server = Server(settings, args.port)
+            server = Server(settings, args.port, args.profile)
             try:
                 http = http_issuance(world, args.port, args.n, args.clients)
                 print(f"HTTP statuses: {http.statuses}", file=sys.stderr)

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 from eventsourcing.application import Application
+from eventsourcing.persistence import Transcoder
 
 from ledger import commands
 from ledger.committer import Command, GroupCommitter, Idempotency, Outcome
@@ -19,15 +20,19 @@ from ledger.projections.envelope import from_stored
 from ledger.projections.register import programme_approved_on, provider_accredited_on
 from ledger.projections.runner import NotificationLogRunner
 from ledger.projections.store import ReadModelStore, fold
-from ledger.projections.transcripts import Transcripts, present
+from ledger.projections.transcripts import Transcripts, assemble, present
 from ledger.store.database import Database
 from ledger.store.events import EventLog
 from ledger.store.principals import Principals
+from ledger.store.transcoder import OrjsonTranscoder
 from ledger.store.vault import Vault
 
 
 class LedgerApplication(Application):
     name = "Ledger"
+
+    def construct_transcoder(self) -> Transcoder:
+        return OrjsonTranscoder()
 
 
 class NotCaughtUp(Exception):
@@ -100,7 +105,7 @@ class Ledger:
         if as_of is not None:
             doc, position = self._transcript_as_of(learner_id, as_of)
         else:
-            doc, position = self.read_models.get("transcripts", learner_id), self.read_position()
+            doc, position = self.transcript_document(learner_id), self.read_position()
         if doc is None:
             raise NotFound(f"learner {learner_id} not found")
         check_can_read_transcript(actor, doc)
@@ -121,7 +126,11 @@ class Ledger:
                      if datetime.fromisoformat(e.time) <= as_of]
         docs = fold(Transcripts(), envelopes)
         position = envelopes[-1].position if envelopes else 0
-        return docs.get(learner_id), position
+        return assemble(list(docs.values())), position
+
+    def transcript_document(self, learner_id: str) -> dict[str, Any] | None:
+        """A learner's transcript as the read model holds it (no personal data)."""
+        return assemble(self.read_models.owned("transcripts", learner_id))
 
     def register(self, kind: str, q: str | None, provider_id: str | None,
                  eqf_level: int | None, on: str) -> list[dict[str, Any]]:

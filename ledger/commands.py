@@ -17,8 +17,7 @@ from ledger.domain.pathway import Pathway
 from ledger.domain.programme import MicroCredential
 from ledger.domain.provider import Provider
 from ledger.store import side_tables
-from ledger.store.database import Cursor, Database
-from ledger.store.recorders import Positions
+from ledger.store.database import Database
 from ledger.store.vault import Vault
 from ledger.unit_of_work import UnitOfWork
 
@@ -112,9 +111,7 @@ def enrol_learner(actor: Actor, vault: Vault, personal: dict[str, Any]) -> Run:
 
 
 def _index(uow: UnitOfWork, credential_id: str, learner_id: UUID) -> None:
-    def write(cursor: Cursor, _: Positions) -> None:
-        side_tables.index_credentials(cursor, [(credential_id, str(learner_id))])
-    uow.after_insert(write)
+    uow.insert_row(side_tables.INDEX_CREDENTIAL, (credential_id, str(learner_id)))
 
 
 def issue_into(uow: UnitOfWork, actor: Actor, item: dict[str, Any],

@@ -178,8 +178,7 @@ class GroupCommitter:
         dirty = uow.dirty()
 
         def after_insert(cursor: Cursor, positions: Positions) -> None:
-            for write in uow.side_writes:
-                write(cursor, positions)
+            uow.write_side_rows(cursor, positions)
             last = max(positions.values(), default=self.cache.seen)
             for command in commands:
                 own = [positions[e] for e in command.events if e in positions]

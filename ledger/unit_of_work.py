@@ -6,7 +6,7 @@ log before each batch and evicts any aggregate that someone else has advanced.
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -66,6 +66,7 @@ class UnitOfWork:
         self.cache = cache
         self.loaded: dict[UUID, Aggregate] = {}
         self.side_writes: list[SideWrite] = []
+        self.rows: dict[str, list[tuple[Any, ...]]] = {}
 
     def get(self, cls: type[A], aggregate_id: UUID | str, what: str | None = None) -> A:
         try:
@@ -88,6 +89,16 @@ class UnitOfWork:
 
     def after_insert(self, write: SideWrite) -> None:
         self.side_writes.append(write)
+
+    def insert_row(self, sql: str, row: tuple[Any, ...]) -> None:
+        """A row for the appending transaction; rows of one statement go in one executemany."""
+        self.rows.setdefault(sql, []).append(row)
+
+    def write_side_rows(self, cursor: Cursor, positions: Positions) -> None:
+        for sql, rows in self.rows.items():
+            cursor.executemany(sql, rows)
+        for write in self.side_writes:
+            write(cursor, positions)
 
     def pending_counts(self) -> dict[UUID, int]:
         return {i: len(a.pending_events) for i, a in self.loaded.items()}

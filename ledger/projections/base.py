@@ -14,6 +14,9 @@ class Projection(Protocol):
     def keys(self, envelope: Envelope) -> list[str]:
         """The documents this event changes (none: the projection ignores it)."""
 
+    def owner(self, envelope: Envelope) -> str | None:
+        """Groups documents for reading together (a learner's transcript rows), or None."""
+
     def evolve(self, doc: Document | None, envelope: Envelope, key: str) -> Document | None:
         """The document after the event; a pure function."""
 

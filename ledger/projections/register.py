@@ -55,6 +55,9 @@ class Register:
     name = "register"
     table = "rm_register"
 
+    def owner(self, envelope: Envelope) -> str | None:
+        return None
+
     def keys(self, envelope: Envelope) -> list[str]:
         return [envelope.subject] if envelope.aggregate in ("Provider", "MicroCredential") else []
 

@@ -9,6 +9,9 @@ class CredentialStatus:
     name = "status"
     table = "rm_status"
 
+    def owner(self, envelope: Envelope) -> str | None:
+        return None
+
     def keys(self, envelope: Envelope) -> list[str]:
         if envelope.aggregate != "LearnerRecord" or "credential_id" not in envelope.data:
             return []

@@ -18,8 +18,9 @@ POSITIONS_SCHEMA = [
 
 def document_schema(table: str) -> list[str]:
     return [
-        f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, position {{bigint}} "
-        "NOT NULL, doc TEXT NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, owner TEXT, "
+        "position {bigint} NOT NULL, doc TEXT NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS {table}_owner ON {table} (owner)",
     ]
 
 
@@ -65,16 +66,18 @@ class ReadModelStore:
             return
         docs = self._load(cursor, projection.table, touched)
         changed: dict[str, tuple[int, Document | None]] = {}
+        owners: dict[str, str | None] = {}
         for envelope in envelopes:
             for key in projection.keys(envelope):
                 position, doc = changed.get(key) or docs.get(key, (0, None))
                 if envelope.position <= position:
                     continue  # already applied: a replay or a redelivery
                 changed[key] = (envelope.position, projection.evolve(doc, envelope, key))
-        rows = [(key, position, orjson.dumps(doc).decode())
+                owners[key] = projection.owner(envelope)
+        rows = [(key, owners[key], position, orjson.dumps(doc).decode())
                 for key, (position, doc) in changed.items() if doc is not None]
         cursor.executemany(
-            f"INSERT INTO {projection.table} (key, position, doc) VALUES (?, ?, ?) "
+            f"INSERT INTO {projection.table} (key, owner, position, doc) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (key) DO UPDATE SET position = excluded.position, doc = excluded.doc",
             rows,
         )
@@ -97,6 +100,12 @@ class ReadModelStore:
             f"SELECT doc FROM {self.projections[name].table} WHERE key = ?", (key,)
         )
         return orjson.loads(row["doc"]) if row else None
+
+    def owned(self, name: str, owner: str) -> list[Document]:
+        rows = self.database.query(
+            f"SELECT doc FROM {self.projections[name].table} WHERE owner = ?", (owner,)
+        )
+        return [orjson.loads(row["doc"]) for row in rows]
 
     def all(self, name: str) -> list[Document]:
         rows = self.database.query(f"SELECT doc FROM {self.projections[name].table} ORDER BY key")

@@ -27,51 +27,79 @@ def _credential(envelope: Envelope, kind: str) -> Document:
     return credential
 
 
-def evolve_transcript(doc: Document | None, envelope: Envelope) -> Document | None:
-    name, d = envelope.name, envelope.data
-    if name == "Enrolled" or doc is None:
-        doc = {"learner_id": envelope.subject, "enrolled_at": envelope.time,
-               "credentials": {}, "recognitions": [], "erased": False}
-        if name == "Enrolled":
-            return doc
-    credentials = doc["credentials"]
-    if name == "CredentialIssued":
-        credentials[d["credential_id"]] = _credential(envelope, "credential")
-    elif name == "CredentialStacked":
-        credentials[d["credential_id"]] = _credential(envelope, "stack")
-        for component_id in d["component_ids"]:
-            credentials[component_id]["part_of"].append(d["credential_id"])
-    elif name in STATUS_AFTER:
-        credential = credentials[d["credential_id"]]
-        credential["status"] = STATUS_AFTER[name]
-        extra = {"cause": d["cause"]} if name == "StackPutUnderReview" else {}
-        credential["history"].append(history_entry(envelope, **extra))
-    elif name == "CredentialCorrected":
-        credential = credentials[d["credential_id"]]
-        credential.update(d["changes"])
-        credential["history"].append(
-            history_entry(envelope, changes=d["changes"], previous=d["previous"])
-        )
-    elif name == "RecognitionRecorded":
+def learner_key(learner_id: str) -> str:
+    return f"learner:{learner_id}"
+
+
+def evolve_learner(doc: Document | None, envelope: Envelope) -> Document:
+    doc = doc or {"learner_id": envelope.subject, "enrolled_at": envelope.time,
+                  "recognitions": [], "erased": False}
+    d = envelope.data
+    if envelope.name == "RecognitionRecorded":
         doc["recognitions"].append({
             key: d.get(key) for key in ("recognition_id", "credential_id", "body_id",
                                         "decision", "toward", "ects_recognised",
                                         "decided_on", "reference")
         } | {"recorded_at": envelope.time, "position": envelope.position})
-    elif name == "RecordErased":
+    elif envelope.name == "RecordErased":
         doc["erased"] = True
     return doc
 
 
+def evolve_credential(doc: Document | None, envelope: Envelope, key: str) -> Document | None:
+    name, d = envelope.name, envelope.data
+    if name == "CredentialIssued":
+        return _credential(envelope, "credential")
+    if name == "CredentialStacked" and key == d["credential_id"]:
+        return _credential(envelope, "stack")
+    if doc is None:
+        return None
+    if name == "CredentialStacked":  # key is one of the components
+        doc["part_of"].append(d["credential_id"])
+    elif name in STATUS_AFTER:
+        doc["status"] = STATUS_AFTER[name]
+        extra = {"cause": d["cause"]} if name == "StackPutUnderReview" else {}
+        doc["history"].append(history_entry(envelope, **extra))
+    elif name == "CredentialCorrected":
+        doc.update(d["changes"])
+        doc["history"].append(history_entry(envelope, changes=d["changes"],
+                                            previous=d["previous"]))
+    return doc
+
+
 class Transcripts:
+    """Rows keyed by credential id (and one `learner:<id>` row), owned by the learner: an
+    event rewrites one small row, never a learner's whole record."""
+
     name = "transcripts"
     table = "rm_transcripts"
 
     def keys(self, envelope: Envelope) -> list[str]:
-        return [envelope.subject] if envelope.aggregate == "LearnerRecord" else []
+        if envelope.aggregate != "LearnerRecord":
+            return []
+        d = envelope.data
+        if envelope.name == "CredentialStacked":
+            return [d["credential_id"], *d["component_ids"]]
+        if "credential_id" in d and envelope.name != "RecognitionRecorded":
+            return [d["credential_id"]]
+        return [learner_key(envelope.subject)]
+
+    def owner(self, envelope: Envelope) -> str | None:
+        return envelope.subject
 
     def evolve(self, doc: Document | None, envelope: Envelope, key: str) -> Document | None:
-        return evolve_transcript(doc, envelope)
+        if key.startswith("learner:"):
+            return evolve_learner(doc, envelope)
+        return evolve_credential(doc, envelope, key)
+
+
+def assemble(docs: list[Document]) -> Document | None:
+    """One learner's rows as a transcript document: {learner_id, credentials, recognitions}."""
+    learner = next((d for d in docs if "enrolled_at" in d), None)
+    if learner is None:
+        return None
+    credentials = {d["id"]: d for d in docs if "enrolled_at" not in d}
+    return {**learner, "credentials": credentials}
 
 
 def present(doc: Document) -> Document:

@@ -45,13 +45,20 @@ class Principals:
             )
         return actor, token
 
+    def cached(self, token: str) -> tuple[bool, Actor | None]:
+        """(whether the token's principal is known without a query, the principal)."""
+        entry = self._cache.get(_digest(token))
+        if entry and time.monotonic() - entry[0] < CACHE_SECONDS:
+            return True, entry[1]
+        return False, None
+
     def authenticate(self, token: str) -> Actor | None:
         """The principal behind a token, cached briefly: tokens are checked on every request."""
+        known, actor = self.cached(token)
+        if known:
+            return actor
         digest = _digest(token)
         now = time.monotonic()
-        cached = self._cache.get(digest)
-        if cached and now - cached[0] < CACHE_SECONDS:
-            return cached[1]
         row = self.database.query_one(
             "SELECT id, role, scope FROM principals WHERE token_digest = ?", (digest,)
         )

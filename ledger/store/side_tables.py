@@ -36,10 +36,7 @@ def find_response(database: Database, principal_id: str, key: str) -> tuple[str,
     return row["request_hash"], row["status"], orjson.loads(row["body"])
 
 
-def index_credentials(cursor: Cursor, entries: list[tuple[str, str]]) -> None:
-    cursor.executemany(
-        "INSERT INTO credential_index (credential_id, learner_id) VALUES (?, ?)", entries
-    )
+INDEX_CREDENTIAL = "INSERT INTO credential_index (credential_id, learner_id) VALUES (?, ?)"
 
 
 def learner_of(database: Database, credential_id: str) -> str | None:

@@ -1,5 +1,6 @@
 """Dependencies shared by the routers: the ledger, the caller, idempotency, read positions."""
 
+import asyncio
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Query, Request
@@ -15,18 +16,25 @@ from ledger.domain.actors import Actor
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_ledger(request: Request) -> Ledger:
+# Dependencies are `async def` on purpose: FastAPI runs plain `def` ones in a thread pool,
+# a thread hop per request that costs more than the work they do.
+async def get_ledger(request: Request) -> Ledger:
     return request.app.state.ledger
 
 
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 
 
-def current_actor(
+async def current_actor(
     ledger: LedgerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
-    actor = ledger.principals.authenticate(credentials.credentials) if credentials else None
+    actor = None
+    if credentials is not None:
+        known, actor = ledger.principals.cached(credentials.credentials)
+        if not known:
+            actor = await asyncio.to_thread(ledger.principals.authenticate,
+                                            credentials.credentials)
     if actor is None:
         raise HTTPException(401, "a valid bearer token is required",
                             headers={"WWW-Authenticate": "Bearer"})

@@ -126,7 +126,7 @@ def test_no_personal_data_is_stored_in_events_or_read_models(ledger, settings):
                      "credential_index"):
         rows = ledger.database.query(f"SELECT * FROM {rm_table}")
         assert _leaks(b"\n".join(_row_bytes(r) for r in rows)) == [], rm_table
-    transcript = ledger.read_models.get("transcripts", seeded.learner_id)
+    transcript = ledger.transcript_document(seeded.learner_id)
     assert transcript is not None and len(transcript["credentials"]) == 2
 
     # Every table of the database, and (SQLite) every byte of the files on disk.
