@@ -13,6 +13,7 @@ import argparse
 import base64
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -93,12 +94,26 @@ def item(world: dict, i: int) -> dict:
             "grade": "A"}
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class Server:
-    def __init__(self, settings: Settings, port: int, profile: str | None = None) -> None:
+    def __init__(self, settings: Settings, port: int, profile: str | None = None,
+                 separate_projector: bool = False) -> None:
         env = {**os.environ, "DATABASE_URL": settings.database_url,
                "LEDGER_MASTER_KEY": settings.master_key, "LEDGER_ENVIRONMENT": "production"}
         self.port = port
-        command = [str(ROOT / ".venv" / "bin" / "ledger"), "serve", "--port", str(port)]
+        ledger = str(ROOT / ".venv" / "bin" / "ledger")
+        command = [ledger, "serve", "--port", str(port)]
+        self.projector = None
+        if separate_projector:
+            command.append("--no-projections")
+            self.projector = subprocess.Popen([ledger, "projections", "run"], env=env,
+                                              stdout=subprocess.DEVNULL,
+                                              stderr=subprocess.DEVNULL)
         if profile:  # py-spy samples the server; its flame graph shows where the time goes
             kind = "raw" if profile.endswith(".txt") else "flamegraph"  # raw: collapsed stacks
             command = [str(ROOT / ".venv" / "bin" / "py-spy"), "record", "--format", kind,
@@ -117,8 +132,10 @@ class Server:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)
-        self.process.wait(timeout=60)
+        for process in (self.process, self.projector):
+            if process is not None:
+                process.send_signal(signal.SIGINT)
+                process.wait(timeout=60)
 
 
 def http_issuance(world: dict, port: int, n: int, clients: int) -> LoadResult:
@@ -213,10 +230,15 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=20_000, help="issuances per path")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--learners", type=int, default=300)
-    parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument("--port", type=int, default=0, help="API port (default: a free one)")
     parser.add_argument("--profile", help="write a py-spy profile of the server here "
                         "(.svg: flame graph; .txt: collapsed stacks)")
+    parser.add_argument("--separate-projector", action="store_true",
+                        help="run the projections in their own process (`ledger projections "
+                        "run`) instead of inside the API process")
     args = parser.parse_args()
+    print("projections: " + ("separate process" if args.separate_projector
+                             else "in the API process"), file=sys.stderr)
 
     url, started_cluster = cluster_url()
     try:
@@ -225,11 +247,12 @@ def main() -> None:
             settings = Settings(database_url=database, data_dir=Path(tmp),
                                 master_key=base64.b64encode(os.urandom(32)).decode())
             world = seed_world(settings, args.learners)
-            server = Server(settings, args.port, args.profile)
+            port = args.port or free_port()
+            server = Server(settings, port, args.profile, args.separate_projector)
             try:
-                http = http_issuance(world, args.port, args.n, args.clients)
+                http = http_issuance(world, port, args.n, args.clients)
                 print(f"HTTP statuses: {http.statuses}", file=sys.stderr)
-                bulk = bulk_issuance(world, args.port, max(args.n, 50_000))
+                bulk = bulk_issuance(world, port, max(args.n, 50_000))
             finally:
                 server.stop()
             naive = naive_issuance(settings, world, args.n // 4, args.clients)

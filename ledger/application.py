@@ -3,6 +3,7 @@ come from the read models (or, for `as_of`, from a replay of the learner's own s
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -90,10 +91,25 @@ class Ledger:
     # -- reads ----------------------------------------------------------------------------
 
     def wait_for(self, min_position: int | None) -> None:
-        if not min_position or self.runner is None:
+        if not min_position:
             return
-        if not self.runner.wait_for(min_position, self.read_wait_seconds):
+        if self.runner is not None:
+            reached = self.runner.wait_for(min_position, self.read_wait_seconds)
+        else:
+            reached = self._poll_positions(min_position)
+        if not reached:
             raise NotCaughtUp(f"read models have not reached position {min_position} yet")
+
+    def _poll_positions(self, min_position: int) -> bool:
+        """Projections run in another process: watch their stored positions."""
+        deadline = time.monotonic() + self.read_wait_seconds
+        pause = 0.005
+        while self.read_position() < min_position:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+        return True
 
     def read_position(self) -> int:
         if self.runner is not None:

@@ -1,6 +1,7 @@
 """The `ledger` command line: serve the API, manage principals, seed demo data."""
 
 import logging
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,9 @@ app = typer.Typer(help="Learner Record Ledger: a national, event-sourced micro-c
 principals_app = typer.Typer(help="Principals (who may call the API) and their tokens.",
                              no_args_is_help=True)
 app.add_typer(principals_app, name="principals")
+projections_app = typer.Typer(help="Read models: run the projections, rebuild them.",
+                              no_args_is_help=True)
+app.add_typer(projections_app, name="projections")
 
 DataDir = Annotated[Path | None, typer.Option(
     "--data-dir", help="Embedded store folder (SQLite); ignored when DATABASE_URL is set "
@@ -45,16 +49,44 @@ def serve(
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The committer thread waits on PostgreSQL many times per batch; with the default 5 ms
+    # switch interval each wake-up can queue behind the event loop for the GIL (a convoy).
+    sys.setswitchinterval(0.0005)
     settings = _settings(data_dir)
     ledger = bootstrap(settings, run_projections=projections)
     try:
         if demo and (ledger.app.recorder.max_notification_id() or 0) == 0:
             from ledger.demo import seed
             seed(ledger, print_tokens=True, base_url=f"http://{host}:{port}")
-        where = (settings.database_url and "PostgreSQL") or f"SQLite in {settings.data_dir}"
-        typer.echo(f"Ledger API on http://{host}:{port} (store: {where}; docs at /docs)", err=True)
-        uvicorn.run(create_app(ledger), host=host, port=port, log_level="warning",
-                    access_log=False)
+    except BaseException:
+        ledger.close()
+        raise
+    where = (settings.database_url and "PostgreSQL") or f"SQLite in {settings.data_dir}"
+    typer.echo(f"Ledger API on http://{host}:{port} (store: {where}; docs at /docs)", err=True)
+    # The app closes the ledger in its shutdown; uvicorn then re-raises the stopping signal.
+    uvicorn.run(create_app(ledger, close_on_shutdown=True), host=host, port=port,
+                log_level="warning", access_log=False)
+
+
+@projections_app.command("run")
+def run_projections(data_dir: DataDir = None) -> None:
+    """Follow the store's notification log and keep the read models up to date (for an API
+    started with --no-projections); stops cleanly on SIGTERM or Ctrl-C."""
+    import signal
+    import threading
+
+    from ledger.bootstrap import bootstrap
+
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    ledger = bootstrap(_settings(data_dir))
+    typer.echo(f"projections following the log from position {ledger.read_position()}",
+               err=True)
+    try:
+        stop.wait()
     finally:
         ledger.close()
 

@@ -111,7 +111,7 @@ def enrol_learner(actor: Actor, vault: Vault, personal: dict[str, Any]) -> Run:
 
 
 def _index(uow: UnitOfWork, credential_id: str, learner_id: UUID) -> None:
-    uow.insert_row(side_tables.INDEX_CREDENTIAL, (credential_id, str(learner_id)))
+    uow.insert_row(*side_tables.CREDENTIAL_INDEX, (credential_id, str(learner_id)))
 
 
 def issue_into(uow: UnitOfWork, actor: Actor, item: dict[str, Any],

@@ -56,11 +56,13 @@ class _Tainted(Exception):
 
 class GroupCommitter:
     def __init__(self, app: Application, database: Database, cache: AggregateCache,
-                 max_batch: int, on_commit: Callable[[int], None]) -> None:
+                 max_batch: int, on_commit: Callable[[int], None],
+                 max_events: int = 2000) -> None:
         self.app = app
         self.database = database
         self.cache = cache
         self.max_batch = max_batch
+        self.max_events = max_events
         self.on_commit = on_commit
         self._queue: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name="group-commit", daemon=True)
@@ -75,11 +77,15 @@ class GroupCommitter:
         self._thread.join(timeout=30)
 
     def _loop(self) -> None:
+        carried: list[Command] = []
         while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
+            if carried:
+                batch, carried = carried, []
+            else:
+                first = self._queue.get()
+                if first is None:
+                    return
+                batch = [first]
             while len(batch) < self.max_batch:
                 try:
                     nxt = self._queue.get_nowait()
@@ -90,7 +96,7 @@ class GroupCommitter:
                     break
                 batch.append(nxt)
             try:
-                self._commit(batch)
+                carried = self._commit(batch)
             except Exception as error:  # never let the committer thread die
                 log.exception("group commit failed")
                 for command in batch:
@@ -99,17 +105,19 @@ class GroupCommitter:
 
     # -- one batch ----------------------------------------------------------------------------
 
-    def _commit(self, batch: list[Command]) -> None:
+    def _commit(self, batch: list[Command]) -> list[Command]:
+        """Save what fits in one transaction; returns the commands left for the next."""
         self.cache.catch_up()
         runnable = self._answer_from_idempotency_records(batch)
         try:
-            self._run_and_save(runnable)
+            return self._run_and_save(runnable)
         except IntegrityError:
             log.info("batch of %d conflicted with another writer; re-running singly",
                      len(runnable))
             for command in runnable:
                 if not command.future.done():
                     self._commit_single(command)
+            return []
 
     def _commit_single(self, command: Command) -> None:
         self.cache.catch_up()
@@ -142,21 +150,27 @@ class GroupCommitter:
                 runnable.append(command)
         return runnable
 
-    def _run_and_save(self, commands: list[Command]) -> None:
+    def _run_and_save(self, commands: list[Command]) -> list[Command]:
         pending = [c for c in commands if not c.future.done()]
         while True:
             uow = UnitOfWork(self.app, self.cache)
             try:
-                succeeded = self._run(uow, pending)
+                succeeded, deferred = self._run(uow, pending)
                 break
             except _Tainted:
                 self.cache.evict(uow.loaded)
                 pending = [c for c in pending if not c.future.done()]
         self._save(uow, succeeded)
+        return deferred
 
-    def _run(self, uow: UnitOfWork, commands: list[Command]) -> list[Command]:
+    def _run(self, uow: UnitOfWork, commands: list[Command]
+             ) -> tuple[list[Command], list[Command]]:
+        """Run commands until the transaction holds max_events; the rest are deferred (one
+        save of many MB can hang psycopg's pipeline mode)."""
         succeeded = []
-        for command in commands:
+        for index, command in enumerate(commands):
+            if succeeded and uow.pending_event_count() >= self.max_events:
+                return succeeded, commands[index:]
             before = uow.pending_counts()
             try:
                 command.outcome = command.run(uow)
@@ -170,7 +184,7 @@ class GroupCommitter:
                 continue
             command.events = uow.new_events_since(before)
             succeeded.append(command)
-        return succeeded
+        return succeeded, []
 
     def _save(self, uow: UnitOfWork, commands: list[Command]) -> None:
         if not commands:

@@ -6,6 +6,7 @@ log before each batch and evicts any aggregate that someone else has advanced.
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -60,17 +61,22 @@ class AggregateCache:
         self.seen = top
 
 
+@lru_cache(maxsize=65536)
+def _uuid(text: str) -> UUID:
+    return UUID(text)
+
+
 class UnitOfWork:
     def __init__(self, app: Application, cache: AggregateCache) -> None:
         self.app = app
         self.cache = cache
         self.loaded: dict[UUID, Aggregate] = {}
         self.side_writes: list[SideWrite] = []
-        self.rows: dict[str, list[tuple[Any, ...]]] = {}
+        self.rows: dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]] = {}
 
     def get(self, cls: type[A], aggregate_id: UUID | str, what: str | None = None) -> A:
         try:
-            key = aggregate_id if isinstance(aggregate_id, UUID) else UUID(aggregate_id)
+            key = aggregate_id if isinstance(aggregate_id, UUID) else _uuid(aggregate_id)
         except ValueError:
             raise NotFound(f"{what or cls.__name__} {aggregate_id} not found") from None
         aggregate = self.loaded.get(key) or self.cache.get(key)
@@ -90,15 +96,18 @@ class UnitOfWork:
     def after_insert(self, write: SideWrite) -> None:
         self.side_writes.append(write)
 
-    def insert_row(self, sql: str, row: tuple[Any, ...]) -> None:
-        """A row for the appending transaction; rows of one statement go in one executemany."""
-        self.rows.setdefault(sql, []).append(row)
+    def insert_row(self, table: str, columns: tuple[str, ...], row: tuple[Any, ...]) -> None:
+        """A row for the appending transaction; a table's rows go in one statement."""
+        self.rows.setdefault((table, columns), []).append(row)
 
     def write_side_rows(self, cursor: Cursor, positions: Positions) -> None:
-        for sql, rows in self.rows.items():
-            cursor.executemany(sql, rows)
+        for (table, columns), rows in self.rows.items():
+            cursor.insert_many(table, columns, rows)
         for write in self.side_writes:
             write(cursor, positions)
+
+    def pending_event_count(self) -> int:
+        return sum(len(a.pending_events) for a in self.loaded.values())
 
     def pending_counts(self) -> dict[UUID, int]:
         return {i: len(a.pending_events) for i, a in self.loaded.items()}

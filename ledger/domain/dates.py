@@ -1,19 +1,16 @@
-"""Calendar values in events are ISO strings; these helpers compare them as dates."""
+"""Calendar values in events are ISO 8601 strings (YYYY-MM-DD), validated at the boundary;
+in that form their string order is their calendar order, so they compare without parsing."""
 
 from datetime import date
 
 from ledger.domain.errors import RuleViolation
 
 
-def parse(value: str | date) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
 def check_not_in_future(value: str, today: date, what: str) -> None:
-    if parse(value) > today:
+    if value > today.isoformat():
         raise RuleViolation(f"{what} {value} is in the future")
 
 
 def within(day: str, start: str, end: str) -> bool:
     """Whether `day` lies in the closed interval [start, end]."""
-    return parse(start) <= parse(day) <= parse(end)
+    return start <= day <= end

@@ -78,7 +78,9 @@ class ReadModelStore:
                 for key, (position, doc) in changed.items() if doc is not None]
         cursor.executemany(
             f"INSERT INTO {projection.table} (key, owner, position, doc) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET position = excluded.position, doc = excluded.doc",
+            "ON CONFLICT (key) DO UPDATE SET position = excluded.position, doc = excluded.doc "
+            # Two appliers (or a replay racing a live one) never move a row backwards.
+            f"WHERE {projection.table}.position < excluded.position",
             rows,
         )
 

@@ -31,6 +31,24 @@ class Cursor:
         if rows:
             self.raw.executemany(self._sql(sql), rows)
 
+    def insert_many(self, table: str, columns: Sequence[str],
+                    rows: Sequence[Sequence[Any]]) -> None:
+        """Insert rows in one statement on PostgreSQL (unnest of one text array per column),
+        by executemany on SQLite."""
+        if not rows:
+            return
+        if self.postgres:
+            arrays = ", ".join("%s::text[]" for _ in columns)
+            self.raw.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+        else:
+            marks = ", ".join("?" for _ in columns)
+            self.raw.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+            )
+
     def fetchall(self) -> list[Any]:
         return self.raw.fetchall()
 

@@ -13,6 +13,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+from psycopg.sql import SQL, Identifier
 
 from ledger.store.database import Cursor
 
@@ -38,7 +39,8 @@ POSTGRES_APPEND_ONLY = [
 
 def _positions(stored_events: Sequence[StoredEvent], ids: Sequence[int]) -> Positions:
     return {
-        (UUID(str(s.originator_id)), s.originator_version): n
+        (s.originator_id if isinstance(s.originator_id, UUID) else UUID(s.originator_id),
+         s.originator_version): n
         for s, n in zip(stored_events, ids, strict=True)
     }
 
@@ -60,6 +62,28 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
 
 
 class PostgresLedgerRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        # Four binary arrays instead of the library's array of a composite type in text form:
+        # the same single INSERT ... SELECT FROM unnest(...) RETURNING, without escaping each
+        # event's bytes into text (a third of a bulk append's time went there).
+        self.insert_arrays_statement = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) "
+            "RETURNING notification_id"
+        ).format(schema=Identifier(self.datastore.schema),
+                 table=Identifier(self.events_table_name))
+
+    def _insert_stored_events(self, curs: Any, stored_events: Sequence[StoredEvent],
+                              **kwargs: Any) -> None:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(self.insert_arrays_statement, (
+            [s.originator_id for s in stored_events],
+            [s.originator_version for s in stored_events],
+            [s.topic for s in stored_events],
+            [s.state for s in stored_events],
+        ))
     def create_table(self) -> None:
         super().create_table()
         with self.datastore.transaction(commit=True) as c:

@@ -36,7 +36,7 @@ def find_response(database: Database, principal_id: str, key: str) -> tuple[str,
     return row["request_hash"], row["status"], orjson.loads(row["body"])
 
 
-INDEX_CREDENTIAL = "INSERT INTO credential_index (credential_id, learner_id) VALUES (?, ?)"
+CREDENTIAL_INDEX = ("credential_index", ("credential_id", "learner_id"))
 
 
 def learner_of(database: Database, credential_id: str) -> str | None:

@@ -1,5 +1,6 @@
 """The API's app factory: the one place where the HTTP layer is assembled."""
 
+import logging
 import time
 from contextlib import asynccontextmanager
 
@@ -11,14 +12,20 @@ from ledger.metrics import LATENCY, REQUESTS
 from services.api import errors
 from services.api.routers import credentials, operations, organisations, reading
 
+log = logging.getLogger("ledger.api")
 
-def create_app(ledger: Ledger) -> FastAPI:
-    """The caller owns the ledger (built by ledger.bootstrap) and closes it."""
+
+def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
+    """An app over a ledger built by ledger.bootstrap; with close_on_shutdown the app drains
+    and closes it when the server shuts down (uvicorn's graceful SIGTERM/SIGINT path)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.ledger = ledger
         yield
+        if close_on_shutdown:
+            ledger.close()
+            log.info("ledger closed: every accepted write was committed")
 
     app = FastAPI(title="Learner Record Ledger", version=__version__, lifespan=lifespan,
                   description="A national, event-sourced ledger of micro-credentials.")

@@ -1,0 +1,12 @@
+# The ledger's one image: the API (`ledger serve`) and the projector (`ledger projections run`).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY ledger ./ledger
+COPY services ./services
+RUN pip install . && useradd --system --uid 10001 ledger
+USER ledger
+EXPOSE 8000
+CMD ["ledger", "serve", "--host", "0.0.0.0", "--port", "8000", "--no-projections"]

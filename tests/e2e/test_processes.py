@@ -1,0 +1,129 @@
+"""The processes as users and docker-compose.yml start them: `ledger serve`, `ledger
+projections run` and `ledger principals create` as separate OS processes over real HTTP."""
+
+import base64
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import free_port
+from tests.helpers import PROGRAMME
+
+LEDGER = str(Path(sys.executable).parent / "ledger")
+
+
+class Process:
+    def __init__(self, *args: str, env: dict[str, str]) -> None:
+        self.popen = subprocess.Popen([LEDGER, *args], env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True)
+
+    def stop(self) -> tuple[int, str]:
+        """SIGTERM, as docker stops a container; returns the exit status and the output."""
+        self.popen.send_signal(signal.SIGTERM)
+        try:
+            output, _ = self.popen.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            raise
+        return self.popen.returncode, output
+
+
+# uvicorn shuts down gracefully on SIGTERM, then re-raises it: the status is -SIGTERM.
+STOPPED_BY_SIGTERM = (0, -signal.SIGTERM)
+
+
+def wait_until_ready(base_url: str, process: Process, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.popen.poll() is None, process.popen.stdout.read()
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)  # polling a condition with a deadline, not a fixed wait
+    raise AssertionError("the API did not become ready")
+
+
+def create_token(env: dict[str, str], role: str, scope: str | None = None) -> str:
+    args = [LEDGER, "principals", "create", "--role", role]
+    if scope:
+        args += ["--scope", scope]
+    done = subprocess.run(args, env=env, capture_output=True, text=True, check=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def production_env(postgres_url: str, tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": postgres_url, "LEDGER_ENVIRONMENT": "production",
+            "LEDGER_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
+            "LEDGER_DATA_DIR": str(tmp_path)}
+
+
+@pytest.fixture
+def api_and_projector(production_env: dict[str, str]) -> Iterator[str]:
+    port = free_port()
+    api = Process("serve", "--port", str(port), "--no-projections", env=production_env)
+    base_url = f"http://127.0.0.1:{port}"
+    wait_until_ready(base_url, api)
+    projector = Process("projections", "run", env=production_env)
+    yield base_url
+    assert projector.stop()[0] == 0
+    status, output = api.stop()
+    assert status in STOPPED_BY_SIGTERM
+    assert "every accepted write was committed" in output
+
+
+def test_a_write_through_the_api_is_read_back_from_the_separate_projector(
+        api_and_projector, production_env):
+    http = httpx.Client(base_url=api_and_projector, timeout=30)
+    qa = {"Authorization": f"Bearer {create_token(production_env, 'qa_body')}"}
+    provider = http.post("/v1/providers", headers=qa, json={
+        "name": "Batumi State Maritime Academy", "country": "GE", "kind": "higher_education"})
+    assert provider.status_code == 201, provider.text
+    provider_id = provider.json()["id"]
+    assert http.post(f"/v1/providers/{provider_id}/accreditations", headers=qa, json={
+        "valid_from": "2021-01-01", "valid_until": "2029-12-31"}).status_code == 201
+    issuer = {"Authorization": f"Bearer {create_token(production_env, 'provider', provider_id)}"}
+    programme = http.post("/v1/microcredentials", headers=issuer,
+                          json={**PROGRAMME, "provider_id": provider_id}).json()["id"]
+    assert http.post(f"/v1/microcredentials/{programme}/approve", headers=qa, json={
+        "approved_on": "2024-02-01", "review_due": "2027-01-31"}).status_code == 200
+    learner = http.post("/v1/learners", headers=issuer, json={
+        "given_name": "თამარ", "family_name": "ლომიძე", "birth_date": "1999-09-09"}).json()["id"]
+    issued = http.post("/v1/credentials", headers=issuer, json={
+        "learner_id": learner, "microcredential_id": programme, "awarded_on": "2025-01-20"})
+    assert issued.status_code == 201, issued.text
+
+    auditor = {"Authorization": f"Bearer {create_token(production_env, 'auditor')}"}
+    transcript = http.get(f"/v1/learners/{learner}/transcript", headers=auditor,
+                          params={"min_position": issued.json()["position"]})
+    assert transcript.status_code == 200, transcript.text
+    assert [c["id"] for c in transcript.json()["credentials"]] == [issued.json()["id"]]
+    assert transcript.json()["learner"]["given_name"] == "თამარ"
+
+
+def test_the_embedded_default_serves_demo_data(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    api = Process("serve", "--demo", "--port", str(port), "--data-dir", str(tmp_path / "var"),
+                  env=env)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(base_url, api, seconds=120)
+        providers = httpx.get(f"{base_url}/v1/register/providers").json()["items"]
+        programmes = httpx.get(f"{base_url}/v1/register/microcredentials").json()["items"]
+        assert {"higher_education", "vocational"} <= {p["kind"] for p in providers}
+        assert len(programmes) == 8
+    finally:
+        status, output = api.stop()
+    assert status in STOPPED_BY_SIGTERM, output
+    assert "every accepted write was committed" in output
+    assert (tmp_path / "var" / "ledger.sqlite3").exists()
