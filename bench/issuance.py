@@ -146,6 +146,19 @@ def http_issuance(world: dict, port: int, n: int, clients: int) -> LoadResult:
     return run_load(port, requests, clients)
 
 
+def catch_up_seconds(url: str, limit: float = 300) -> float:
+    """How long after the load the read models reach the store's head (projection lag)."""
+    started = time.perf_counter()
+    with psycopg.connect(url, autocommit=True) as conn:
+        head = conn.execute("SELECT max(notification_id) FROM ledger_events").fetchone()[0]
+        while time.perf_counter() - started < limit:
+            low = conn.execute("SELECT min(position) FROM rm_positions").fetchone()[0]
+            if low >= head:
+                break
+            time.sleep(0.01)
+    return time.perf_counter() - started
+
+
 def bulk_issuance(world: dict, port: int, total: int, size: int = 10_000) -> LoadResult:
     headers = {"Authorization": f"Bearer {world['token']}"}
     requests = [encode_post("/v1/credentials/bulk",
@@ -252,6 +265,9 @@ def main() -> None:
             try:
                 http = http_issuance(world, port, args.n, args.clients)
                 print(f"HTTP statuses: {http.statuses}", file=sys.stderr)
+                lag = catch_up_seconds(database)
+                print(f"read models caught up {lag:.2f} s after the last HTTP response",
+                      file=sys.stderr)
                 bulk = bulk_issuance(world, port, max(args.n, 50_000))
             finally:
                 server.stop()

@@ -150,13 +150,18 @@ class Ledger:
 
     def register(self, kind: str, q: str | None, provider_id: str | None,
                  eqf_level: int | None, on: str) -> list[dict[str, Any]]:
-        entries = [d for d in self.read_models.all("register") if d["kind_of_entry"] == kind]
+        everything = self.read_models.all("register")
+        accredited = {d["id"] for d in everything
+                      if d["kind_of_entry"] == "provider" and provider_accredited_on(d, on)}
+        entries = [d for d in everything if d["kind_of_entry"] == kind]
         if kind == "provider":
             entries = [d for d in entries if provider_accredited_on(d, on)]
             if provider_id:
                 entries = [d for d in entries if d["id"] == provider_id]
         else:
-            entries = [d for d in entries if programme_approved_on(d, on)]
+            # Listed while approved and in date, and while its provider is accredited.
+            entries = [d for d in entries
+                       if programme_approved_on(d, on) and d["provider_id"] in accredited]
             if provider_id:
                 entries = [d for d in entries if d["provider_id"] == provider_id]
             if eqf_level is not None:

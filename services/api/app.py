@@ -10,6 +10,7 @@ from ledger import __version__
 from ledger.application import Ledger
 from ledger.metrics import LATENCY, REQUESTS
 from services.api import errors
+from services.api.responses import FastJSONResponse
 from services.api.routers import credentials, operations, organisations, reading
 
 log = logging.getLogger("ledger.api")
@@ -28,6 +29,7 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
             log.info("ledger closed: every accepted write was committed")
 
     app = FastAPI(title="Learner Record Ledger", version=__version__, lifespan=lifespan,
+                  default_response_class=FastJSONResponse,
                   description="A national, event-sourced ledger of micro-credentials.")
     app.state.ledger = ledger
     errors.install(app)

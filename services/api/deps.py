@@ -4,7 +4,6 @@ import asyncio
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
@@ -12,6 +11,7 @@ from ledger import commands
 from ledger.application import Ledger, request_hash
 from ledger.committer import Idempotency
 from ledger.domain.actors import Actor
+from services.api.responses import FastJSONResponse
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -59,8 +59,8 @@ def idempotency(actor: Actor, key: str | None, request: Request, body: object
 
 
 async def write(ledger: Ledger, run: commands.Run, actor: Actor, key: str | None,
-                request: Request, body: BaseModel) -> JSONResponse:
+                request: Request, body: BaseModel) -> FastJSONResponse:
     """Run one command through the group committer and answer with its outcome."""
     fields = body.model_dump(mode="json")
     outcome = await ledger.execute(run, idempotency(actor, key, request, fields))
-    return JSONResponse(outcome.body, status_code=outcome.status)
+    return FastJSONResponse(outcome.body, status_code=outcome.status)

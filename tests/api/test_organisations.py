@@ -249,6 +249,17 @@ def test_the_register_lists_only_currently_accredited_providers(api):
     assert ids.isdisjoint({unaccredited_id, expired_id, withdrawn_id})
 
 
+def test_programmes_leave_the_register_when_their_provider_loses_accreditation(api):
+    provider_id = accredited_provider(api, name="Closing Institute")
+    programme_id = programme_approved_between(api, provider_id, days_from_today(-30),
+                                              days_from_today(365), title="Orphaned")
+    last = withdraw(api, provider_id, days_from_today(0))
+    response = api.anonymous().get("/v1/register/microcredentials",
+                                   min_position=last["position"])
+    assert response.status_code == 200, response.text
+    assert programme_id not in {item["id"] for item in response.json()["items"]}
+
+
 def test_the_register_lists_only_approved_programmes_in_date(api):
     provider_id = accredited_provider(api)
     qa = api.as_("qa_body")

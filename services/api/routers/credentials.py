@@ -1,12 +1,12 @@
 """Learners, credentials (single and bulk), their lifecycle, stacks and recognitions."""
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from ledger import commands
 from ledger.domain.actors import check_role
 from services.api.deps import CurrentActor, IdempotencyKeyHeader, LedgerDep, idempotency, write
+from services.api.responses import FastJSONResponse
 from services.api.schemas import (
     BulkIn,
     CorrectionIn,
@@ -49,7 +49,7 @@ async def issue_in_bulk(body: BulkIn, ledger: LedgerDep, actor: CurrentActor,
                             "error": f"{where}: {first['msg']}"})
     outcome = await ledger.bulk_issue(actor, valid, idempotency(actor, key, request, body.items))
     results = sorted(outcome.body["results"] + invalid, key=lambda r: r["index"])
-    return JSONResponse({"results": results, "position": outcome.body["position"]})
+    return FastJSONResponse({"results": results, "position": outcome.body["position"]})
 
 
 def _lifecycle(action: str):
