@@ -68,20 +68,52 @@ def serve(
                 log_level="warning", access_log=False)
 
 
-@projections_app.command("run")
-def run_projections(data_dir: DataDir = None) -> None:
-    """Follow the store's notification log and keep the read models up to date (for an API
-    started with --no-projections); stops cleanly on SIGTERM or Ctrl-C."""
+def _stop_on_signals():
+    """An event set by SIGTERM or Ctrl-C, for the long-running worker commands."""
     import signal
     import threading
-
-    from ledger.bootstrap import bootstrap
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+@app.command()
+def relay(data_dir: DataDir = None) -> None:
+    """Publish every stored event to Kafka (ledger.events) in order, recording the position
+    only after Kafka confirmed; one relay leads, others wait as standbys."""
+    from ledger.bootstrap import bootstrap
+    from ledger.kafka import ensure_topics, idempotent_producer
+    from services.relay.relay import Relay, leadership
+
+    stop = _stop_on_signals()
+    settings = _settings(data_dir)
+    if not settings.kafka_bootstrap_servers:
+        typer.echo("error: set KAFKA_BOOTSTRAP_SERVERS to run the relay", err=True)
+        raise typer.Exit(2)
+    with leadership(settings.database_url, stop) as leader:
+        if not leader:
+            return
+        ensure_topics(settings.kafka_bootstrap_servers)
+        ledger = bootstrap(settings, run_projections=False)
+        producer = idempotent_producer(settings.kafka_bootstrap_servers, "ledger-relay")
+        try:
+            Relay(ledger.app, ledger.database, producer).run(stop)
+        finally:
+            producer.close()
+            ledger.close()
+
+
+@projections_app.command("run")
+def run_projections(data_dir: DataDir = None) -> None:
+    """Follow the store's notification log and keep the read models up to date (for an API
+    started with --no-projections); stops cleanly on SIGTERM or Ctrl-C."""
+    from ledger.bootstrap import bootstrap
+
+    stop = _stop_on_signals()
     ledger = bootstrap(_settings(data_dir))
     typer.echo(f"projections following the log from position {ledger.read_position()}",
                err=True)

@@ -6,6 +6,7 @@ import base64
 import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -38,6 +39,22 @@ def cluster_url() -> Iterator[str]:
     assert out.startswith("DATABASE_URL="), out
     yield out.removeprefix("DATABASE_URL=")
     subprocess.run(["bash", str(script), "stop"], check=False, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    """A real broker: KAFKA_BOOTSTRAP_SERVERS, or one started by scripts/local-kafka.sh."""
+    servers = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if servers:
+        yield servers
+        return
+    script = ROOT / "scripts" / "local-kafka.sh"
+    env = {**os.environ, "PYTHON": sys.executable}
+    out = subprocess.run(["bash", str(script), "start"], check=True, capture_output=True,
+                         text=True, env=env).stdout.strip().splitlines()[-1]
+    assert out.startswith("KAFKA_BOOTSTRAP_SERVERS="), out
+    yield out.removeprefix("KAFKA_BOOTSTRAP_SERVERS=")
+    subprocess.run(["bash", str(script), "stop"], check=False, capture_output=True, env=env)
 
 
 def _with_database(url: str, name: str) -> str:

@@ -1,0 +1,1 @@
+"""The relay: the store's notification log, in order, to the Kafka topic ledger.events."""

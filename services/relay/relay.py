@@ -1,0 +1,102 @@
+"""Publishes every stored event to Kafka, in store order, at least once and without gaps.
+
+The relay reads the notification log after its tracked position, sends each event with its
+stream id as the key (so a learner's events stay ordered in one partition), waits until Kafka
+has confirmed every send, and only then records the new position. A crash therefore re-sends
+at most the last unconfirmed batch; consumers skip what they already applied. One relay
+publishes at a time: PostgreSQL deployments take an advisory lock, and a second relay waits
+as a standby until the lock is released (its holder's connection closes when it dies).
+"""
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import orjson
+import psycopg
+from eventsourcing.application import Application
+
+from ledger.kafka import EVENTS
+from ledger.projections.envelope import from_stored
+from ledger.store.database import Database
+
+log = logging.getLogger(__name__)
+
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS relay_positions (topic TEXT PRIMARY KEY, "
+    "position {bigint} NOT NULL)",
+]
+RELAY_LOCK = 7355609
+
+
+class Relay:
+    def __init__(self, app: Application, database: Database, producer, *,
+                 topic: str = EVENTS, batch_size: int = 1000, poll_seconds: float = 0.1) -> None:
+        self.app = app
+        self.database = database
+        self.producer = producer
+        self.topic = topic
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        database.execute_script(SCHEMA)
+        with database.transaction() as cursor:
+            cursor.execute("INSERT INTO relay_positions (topic, position) VALUES (?, 0) "
+                           "ON CONFLICT (topic) DO NOTHING", (topic,))
+
+    @property
+    def position(self) -> int:
+        row = self.database.query_one(
+            "SELECT position FROM relay_positions WHERE topic = ?", (self.topic,))
+        return row["position"]
+
+    def publish_available(self) -> int:
+        """Send everything after the tracked position; returns how many events were sent."""
+        sent = 0
+        position = self.position
+        while True:
+            notifications = self.app.recorder.select_notifications(
+                start=position, limit=self.batch_size, inclusive_of_start=False)
+            if not notifications:
+                return sent
+            transcoder = self.app.mapper.transcoder
+            futures = []
+            for n in notifications:
+                envelope = from_stored(transcoder, n)
+                futures.append(self.producer.send(
+                    self.topic, key=envelope.subject.encode(),
+                    value=orjson.dumps(envelope.as_json()),
+                    headers=[("type", envelope.type.encode()),
+                             ("position", str(envelope.position).encode())],
+                ))
+            self.producer.flush()
+            for future in futures:
+                future.get(timeout=60)  # raises if Kafka did not confirm: position unchanged
+            position = notifications[-1].id
+            with self.database.transaction() as cursor:
+                cursor.execute("UPDATE relay_positions SET position = ? WHERE topic = ?",
+                               (position, self.topic))
+            sent += len(notifications)
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            if self.publish_available() == 0:
+                stop.wait(self.poll_seconds)
+
+
+@contextmanager
+def leadership(database_url: str | None, stop: threading.Event) -> Iterator[bool]:
+    """Hold the relay's advisory lock while publishing; wait as a standby until it is free.
+    Yields False if asked to stop before becoming the leader."""
+    if database_url is None:  # embedded SQLite: one process owns the file
+        yield True
+        return
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        while not stop.is_set():
+            if conn.execute("SELECT pg_try_advisory_lock(%s)", (RELAY_LOCK,)).fetchone()[0]:
+                log.info("relay is the leader")
+                yield True
+                return
+            log.info("another relay publishes; waiting as a standby")
+            stop.wait(1.0)
+        yield False

@@ -1,0 +1,98 @@
+"""The relay publishes every stored event to a real Kafka broker: an independent consumer
+(bare kafka-python, not the project's code) sees each position exactly once, in order within
+each key, with the envelope's type and position also in the headers."""
+
+import threading
+import time
+import uuid
+from collections import defaultdict
+
+import orjson
+import pytest
+from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaTimeoutError
+
+from ledger.kafka import ensure_topics, idempotent_producer
+from services.relay.relay import Relay
+from tests.helpers import build_world
+
+
+def consume_all(bootstrap: str, topic: str, expected: int, seconds: float = 60) -> list:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                             consumer_timeout_ms=1000)
+    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning(*partitions)
+    messages, deadline = [], time.monotonic() + seconds
+    while len(messages) < expected and time.monotonic() < deadline:
+        for batch in consumer.poll(timeout_ms=500).values():
+            messages.extend(batch)
+    consumer.close()
+    return messages
+
+
+@pytest.fixture
+def topic_prefix(kafka_bootstrap: str) -> str:
+    prefix = f"t{uuid.uuid4().hex[:8]}."
+    ensure_topics(kafka_bootstrap, partitions=4, prefix=prefix)
+    return prefix
+
+
+def test_an_independent_consumer_sees_every_stored_event_once_in_order_per_key(
+        pg_api, kafka_bootstrap, topic_prefix):
+    world = build_world(pg_api)
+    for _ in range(3):
+        learners = [world.new_learner() for _ in range(10)]
+        for learner_id in learners:
+            credential = world.issue(learner_id=learner_id)
+            world.provider.post(f"/v1/credentials/{credential['id']}/suspend", {"reason": "r"})
+    ledger = pg_api.ledger
+    head = ledger.app.recorder.max_notification_id()
+    topic = topic_prefix + "ledger.events"
+    producer = idempotent_producer(kafka_bootstrap, "test-relay")
+    relay = Relay(ledger.app, ledger.database, producer, topic=topic, batch_size=25)
+    stop = threading.Event()
+    worker = threading.Thread(target=relay.run, args=(stop,))
+    worker.start()
+    try:
+        messages = consume_all(kafka_bootstrap, topic, expected=head)
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+        producer.close()
+
+    positions = [m.value and orjson.loads(m.value)["position"] for m in messages]
+    stored = [n.id for n in ledger.app.recorder.select_notifications(0, head + 1)]
+    assert sorted(positions) == stored  # every stored event, each exactly once
+    by_key: dict[bytes, list[int]] = defaultdict(list)
+    for message in messages:
+        envelope = orjson.loads(message.value)
+        assert message.key.decode() == envelope["subject"]
+        headers = dict(message.headers)
+        assert headers["type"].decode() == envelope["type"]
+        assert int(headers["position"]) == envelope["position"]
+        by_key[message.key].append(envelope["version"])
+    assert all(versions == sorted(versions) for versions in by_key.values())
+    assert relay.position == head
+
+
+class UnconfirmingProducer:
+    """Stands in for a broker that never acknowledges: every send's future fails."""
+
+    def send(self, *args, **kwargs):
+        return self
+
+    def flush(self) -> None:
+        pass
+
+    def get(self, timeout: float | None = None) -> None:
+        raise KafkaTimeoutError("no acknowledgement from the broker")
+
+
+def test_the_relay_records_its_position_only_after_kafka_confirmed(pg_api):
+    build_world(pg_api)
+    relay = Relay(pg_api.ledger.app, pg_api.ledger.database, UnconfirmingProducer(),
+                  topic="unconfirmed.ledger.events")
+    with pytest.raises(KafkaTimeoutError):
+        relay.publish_available()
+    assert relay.position == 0
