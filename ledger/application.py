@@ -18,6 +18,7 @@ from ledger.committer import Command, GroupCommitter, Idempotency, Outcome
 from ledger.domain.actors import Actor
 from ledger.domain.errors import Forbidden, NotFound
 from ledger.projections.envelope import from_stored
+from ledger.projections.progress import KafkaWatermarks, StoredPositions
 from ledger.projections.register import programme_approved_on, provider_accredited_on
 from ledger.projections.runner import NotificationLogRunner
 from ledger.projections.store import ReadModelStore, fold
@@ -52,6 +53,7 @@ class Ledger:
     committer: GroupCommitter
     read_models: ReadModelStore
     runner: NotificationLogRunner | None
+    progress: "StoredPositions | KafkaWatermarks"
     vault: Vault
     principals: Principals
     events: EventLog
@@ -101,10 +103,10 @@ class Ledger:
             raise NotCaughtUp(f"read models have not reached position {min_position} yet")
 
     def _poll_positions(self, min_position: int) -> bool:
-        """Projections run in another process: watch their stored positions."""
+        """Projections run in another process: watch their recorded progress."""
         deadline = time.monotonic() + self.read_wait_seconds
         pause = 0.005
-        while self.read_position() < min_position:
+        while not self.progress.reached(min_position):
             if time.monotonic() >= deadline:
                 return False
             time.sleep(pause)
@@ -114,7 +116,7 @@ class Ledger:
     def read_position(self) -> int:
         if self.runner is not None:
             return self.runner.position
-        return min(self.read_models.positions().values(), default=0)
+        return self.progress.position()
 
     def transcript(self, actor: Actor, learner_id: str, as_of: datetime | None = None
                    ) -> dict[str, Any]:

@@ -5,9 +5,11 @@ import os
 import stat
 from pathlib import Path
 
+from ledger import kafka
 from ledger.application import Ledger, LedgerApplication
 from ledger.committer import GroupCommitter
 from ledger.config import Settings
+from ledger.projections.progress import KafkaWatermarks, StoredPositions
 from ledger.projections.register import Register
 from ledger.projections.runner import NotificationLogRunner
 from ledger.projections.status import CredentialStatus
@@ -49,13 +51,21 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True)
     database.execute_script(vault.SCHEMA + principals.SCHEMA + side_tables.SCHEMA)
     read_models = ReadModelStore(database, projections())
     read_models.create_tables()
+    database.execute_script(kafka.SCHEMA)
+    if settings.kafka_bootstrap_servers:
+        # Projectors consume Kafka in their own processes (ledger projector).
+        run_projections = False
+        progress = KafkaWatermarks(database, settings.kafka_topic_prefix + kafka.EVENTS,
+                                   list(read_models.projections))
+    else:
+        progress = StoredPositions(read_models)
     runner = NotificationLogRunner(app, read_models) if run_projections else None
     cache = AggregateCache(app, settings.aggregate_cache_size)
     committer = GroupCommitter(app, database, cache, settings.batch_max_commands,
                                on_commit=runner.wake if runner else lambda _: None)
     ledger = Ledger(
         app=app, database=database, committer=committer, read_models=read_models,
-        runner=runner, vault=vault.Vault(database, master_key(settings)),
+        runner=runner, progress=progress, vault=vault.Vault(database, master_key(settings)),
         principals=principals.Principals(database),
         events=EventLog(database, app.recorder.events_table_name),
         read_wait_seconds=settings.read_wait_seconds, bulk_chunk_size=settings.bulk_chunk_size,

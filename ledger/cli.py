@@ -86,7 +86,7 @@ def relay(data_dir: DataDir = None) -> None:
     """Publish every stored event to Kafka (ledger.events) in order, recording the position
     only after Kafka confirmed; one relay leads, others wait as standbys."""
     from ledger.bootstrap import bootstrap
-    from ledger.kafka import ensure_topics, idempotent_producer
+    from ledger.kafka import EVENTS, ensure_topics, idempotent_producer
     from services.relay.relay import Relay, leadership
 
     stop = _stop_on_signals()
@@ -97,14 +97,76 @@ def relay(data_dir: DataDir = None) -> None:
     with leadership(settings.database_url, stop) as leader:
         if not leader:
             return
-        ensure_topics(settings.kafka_bootstrap_servers)
+        prefix = settings.kafka_topic_prefix
+        ensure_topics(settings.kafka_bootstrap_servers, prefix=prefix)
         ledger = bootstrap(settings, run_projections=False)
         producer = idempotent_producer(settings.kafka_bootstrap_servers, "ledger-relay")
         try:
-            Relay(ledger.app, ledger.database, producer).run(stop)
+            Relay(ledger.app, ledger.database, producer, topic=prefix + EVENTS).run(stop)
         finally:
             producer.close()
             ledger.close()
+
+
+@app.command()
+def projector(
+    projection: Annotated[list[str] | None, typer.Option(
+        help="transcripts, register or status; repeat for several [default: all]")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Consume ledger.events from Kafka into read models: one consumer group per projection,
+    offsets committed with the documents; undecodable messages go to ledger.events.dlq."""
+    import threading
+
+    from ledger.bootstrap import bootstrap
+    from ledger.kafka import (
+        DEAD_LETTERS,
+        EVENTS,
+        consumer_factory,
+        ensure_topics,
+        idempotent_producer,
+    )
+    from services.projector.projector import Projector
+
+    stop = _stop_on_signals()
+    settings = _settings(data_dir)
+    if not settings.kafka_bootstrap_servers:
+        typer.echo("error: set KAFKA_BOOTSTRAP_SERVERS to run a Kafka projector", err=True)
+        raise typer.Exit(2)
+    prefix = settings.kafka_topic_prefix
+    ensure_topics(settings.kafka_bootstrap_servers, prefix=prefix)
+    ledger = bootstrap(settings)
+    names = projection or list(ledger.read_models.projections)
+    unknown = set(names) - set(ledger.read_models.projections)
+    if unknown:
+        ledger.close()
+        typer.echo(f"error: unknown projection {', '.join(sorted(unknown))}", err=True)
+        raise typer.Exit(2)
+    dead_letters = idempotent_producer(settings.kafka_bootstrap_servers, "ledger-projector-dlq")
+    make = consumer_factory(settings.kafka_bootstrap_servers, group_prefix=prefix)
+    failed = threading.Event()
+
+    def consume(name: str) -> None:
+        try:
+            Projector(name, ledger.read_models, ledger.database, make, dead_letters,
+                      topic=prefix + EVENTS, dlq_topic=prefix + DEAD_LETTERS).run(stop)
+        except Exception:  # one dead consumer stops the process, so its supervisor restarts it
+            logging.getLogger("ledger.projector").exception("projector %s failed", name)
+            failed.set()
+            stop.set()
+
+    workers = [threading.Thread(target=consume, args=(name,), name=f"projector-{name}")
+               for name in names]
+    try:
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        dead_letters.close()
+        ledger.close()
+    if failed.is_set():
+        raise typer.Exit(1)
 
 
 @projections_app.command("run")

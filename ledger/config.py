@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     kafka_bootstrap_servers: str | None = Field(
         None, validation_alias="KAFKA_BOOTSTRAP_SERVERS"
     )
+    # Prepended to the ledger's Kafka topic names (several ledgers sharing one cluster).
+    kafka_topic_prefix: str = ""
     # Base64 of 32 bytes; wraps every learner's data key. Generated under data_dir in development.
     master_key: str | None = None
     public_base_url: str = "http://localhost:8000"

@@ -9,6 +9,20 @@ from kafka.errors import TopicAlreadyExistsError
 
 log = logging.getLogger(__name__)
 
+# Tables of the pipeline, in the event store's database. The relay records its position and,
+# per batch, the last offset it wrote to each partition (a watermark); projectors record the
+# next offset to read per partition in the transaction that writes their documents. A read
+# that must see position N waits until every projector is past the first watermark >= N.
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS relay_positions (topic TEXT PRIMARY KEY, "
+    "position {bigint} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS relay_watermarks (topic TEXT NOT NULL, position {bigint} "
+    "NOT NULL, offsets TEXT NOT NULL, PRIMARY KEY (topic, position))",
+    "CREATE TABLE IF NOT EXISTS projector_offsets (projection TEXT NOT NULL, topic TEXT NOT "
+    "NULL, partition INTEGER NOT NULL, next_offset {bigint} NOT NULL, "
+    "PRIMARY KEY (projection, topic, partition))",
+]
+
 EVENTS = "ledger.events"
 DEAD_LETTERS = "ledger.events.dlq"
 EXPORTS = "ledger.exports"
@@ -28,6 +42,18 @@ def ensure_topics(bootstrap: str, partitions: int = 6, prefix: str = "") -> None
                 admin.create_topics(wanted)
     finally:
         admin.close()
+
+
+def consumer_factory(bootstrap: str, group_prefix: str = ""):
+    """Consumers with manual offsets: the projector stores offsets with its documents."""
+    from kafka import KafkaConsumer
+
+    def make(group_id: str) -> KafkaConsumer:
+        group_id = group_prefix + group_id
+        return KafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id,
+                             client_id=group_id, enable_auto_commit=False,
+                             auto_offset_reset="earliest", max_poll_records=1000)
+    return make
 
 
 def idempotent_producer(bootstrap: str, client_id: str) -> KafkaProducer:

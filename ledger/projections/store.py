@@ -46,18 +46,25 @@ class ReadModelStore:
         return {row["projection"]: row["position"] for row in rows}
 
     def apply(self, envelopes: Sequence[Envelope], names: Sequence[str] | None = None) -> None:
-        """Fold a batch of envelopes into the named projections, all in one transaction."""
+        """Fold a batch of envelopes taken in store order into the named projections and
+        advance their positions, all in one transaction."""
         if not envelopes:
             return
         with self.database.transaction() as cursor:
-            for name in names or list(self.projections):
-                self._apply_one(cursor, self.projections[name], envelopes)
+            self.apply_in(cursor, envelopes, names)
             top = envelopes[-1].position
             for name in names or list(self.projections):
                 cursor.execute(
                     "UPDATE rm_positions SET position = ? WHERE projection = ? AND position < ?",
                     (top, name, top),
                 )
+
+    def apply_in(self, cursor: Cursor, envelopes: Sequence[Envelope],
+                 names: Sequence[str] | None = None) -> None:
+        """Fold envelopes inside the caller's transaction (a Kafka consumer commits its offsets
+        there too); each document skips events at or below its own position."""
+        for name in names or list(self.projections):
+            self._apply_one(cursor, self.projections[name], envelopes)
 
     def _apply_one(self, cursor: Cursor, projection: Projection,
                    envelopes: Sequence[Envelope]) -> None:

@@ -17,16 +17,13 @@ import orjson
 import psycopg
 from eventsourcing.application import Application
 
-from ledger.kafka import EVENTS
+from ledger.kafka import EVENTS, SCHEMA
 from ledger.projections.envelope import from_stored
 from ledger.store.database import Database
 
 log = logging.getLogger(__name__)
 
-SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS relay_positions (topic TEXT PRIMARY KEY, "
-    "position {bigint} NOT NULL)",
-]
+WATERMARKS_KEPT = 10_000
 RELAY_LOCK = 7355609
 
 
@@ -39,6 +36,7 @@ class Relay:
         self.topic = topic
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
+        self.last_offsets: dict[int, int] = {}
         database.execute_script(SCHEMA)
         with database.transaction() as cursor:
             cursor.execute("INSERT INTO relay_positions (topic, position) VALUES (?, 0) "
@@ -71,12 +69,28 @@ class Relay:
                 ))
             self.producer.flush()
             for future in futures:
-                future.get(timeout=60)  # raises if Kafka did not confirm: position unchanged
+                # Raises if Kafka did not confirm: the position stays where it was.
+                metadata = future.get(timeout=60)
+                if metadata is not None:
+                    self.last_offsets[metadata.partition] = max(
+                        metadata.offset, self.last_offsets.get(metadata.partition, -1))
             position = notifications[-1].id
-            with self.database.transaction() as cursor:
-                cursor.execute("UPDATE relay_positions SET position = ? WHERE topic = ?",
-                               (position, self.topic))
+            self._record(position)
             sent += len(notifications)
+
+    def _record(self, position: int) -> None:
+        with self.database.transaction() as cursor:
+            cursor.execute("UPDATE relay_positions SET position = ? WHERE topic = ?",
+                           (position, self.topic))
+            cursor.execute(
+                "INSERT INTO relay_watermarks (topic, position, offsets) VALUES (?, ?, ?)",
+                (self.topic, position,
+                 orjson.dumps(self.last_offsets, option=orjson.OPT_NON_STR_KEYS).decode()))
+            cursor.execute(
+                "DELETE FROM relay_watermarks WHERE topic = ? AND position < ("
+                "SELECT min(position) FROM (SELECT position FROM relay_watermarks "
+                "WHERE topic = ? ORDER BY position DESC LIMIT ?) AS kept)",
+                (self.topic, self.topic, WATERMARKS_KEPT))
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():

@@ -60,9 +60,14 @@ def create_token(env: dict[str, str], role: str, scope: str | None = None) -> st
     return done.stdout.strip().splitlines()[-1]
 
 
+def without_kafka() -> dict[str, str]:
+    """These processes run without Kafka even where the developer's shell points at one."""
+    return {k: v for k, v in os.environ.items() if k != "KAFKA_BOOTSTRAP_SERVERS"}
+
+
 @pytest.fixture
 def production_env(postgres_url: str, tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": postgres_url, "LEDGER_ENVIRONMENT": "production",
+    return {**without_kafka(), "DATABASE_URL": postgres_url, "LEDGER_ENVIRONMENT": "production",
             "LEDGER_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
             "LEDGER_DATA_DIR": str(tmp_path)}
 
@@ -112,7 +117,7 @@ def test_a_write_through_the_api_is_read_back_from_the_separate_projector(
 
 def test_the_embedded_default_serves_demo_data(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = {k: v for k, v in without_kafka().items() if k != "DATABASE_URL"}
     api = Process("serve", "--demo", "--port", str(port), "--data-dir", str(tmp_path / "var"),
                   env=env)
     base_url = f"http://127.0.0.1:{port}"

@@ -1,0 +1,1 @@
+"""The Kafka-fed projector: ledger.events -> read models, exactly once per document."""

@@ -1,0 +1,70 @@
+"""The production pipeline as separate OS processes: the API, the relay and the Kafka-fed
+projector (docker-compose.yml's entry points), over a real PostgreSQL and a real broker."""
+
+import base64
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import free_port
+from tests.e2e.test_processes import STOPPED_BY_SIGTERM, Process, create_token, wait_until_ready
+from tests.helpers import PROGRAMME
+
+
+@pytest.fixture
+def pipeline_env(postgres_url: str, kafka_bootstrap: str, tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": postgres_url,
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+            "LEDGER_ENVIRONMENT": "production", "LEDGER_DATA_DIR": str(tmp_path),
+            "LEDGER_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
+            # Own topics and groups on the shared broker; room for the consumers to join.
+            "LEDGER_KAFKA_TOPIC_PREFIX": f"e2e{uuid.uuid4().hex[:8]}.",
+            "LEDGER_READ_WAIT_SECONDS": "30"}
+
+
+@pytest.fixture
+def pipeline(pipeline_env: dict[str, str]) -> Iterator[str]:
+    port = free_port()
+    api = Process("serve", "--port", str(port), env=pipeline_env)
+    base_url = f"http://127.0.0.1:{port}"
+    wait_until_ready(base_url, api)
+    workers = [Process("relay", env=pipeline_env), Process("projector", env=pipeline_env)]
+    yield base_url
+    for worker in workers:
+        status, output = worker.stop()
+        assert status == 0, output
+    status, output = api.stop()
+    assert status in STOPPED_BY_SIGTERM, output
+
+
+def test_a_write_is_visible_in_the_transcript_read_with_min_position(pipeline, pipeline_env):
+    http = httpx.Client(base_url=pipeline, timeout=60)
+    qa = {"Authorization": f"Bearer {create_token(pipeline_env, 'qa_body')}"}
+    provider_id = http.post("/v1/providers", headers=qa, json={
+        "name": "Akaki Tsereteli State University", "country": "GE",
+        "kind": "higher_education"}).json()["id"]
+    http.post(f"/v1/providers/{provider_id}/accreditations", headers=qa,
+              json={"valid_from": "2021-01-01", "valid_until": "2029-12-31"})
+    issuer = {"Authorization": f"Bearer {create_token(pipeline_env, 'provider', provider_id)}"}
+    programme = http.post("/v1/microcredentials", headers=issuer,
+                          json={**PROGRAMME, "provider_id": provider_id}).json()["id"]
+    http.post(f"/v1/microcredentials/{programme}/approve", headers=qa,
+              json={"approved_on": "2024-02-01", "review_due": "2027-01-31"})
+    learner = http.post("/v1/learners", headers=issuer, json={
+        "given_name": "ლევან", "family_name": "კაპანაძე", "birth_date": "2000-02-02"}).json()["id"]
+    issued = http.post("/v1/credentials", headers=issuer, json={
+        "learner_id": learner, "microcredential_id": programme, "awarded_on": "2025-01-20"})
+    assert issued.status_code == 201, issued.text
+
+    reader = {"Authorization": f"Bearer {create_token(pipeline_env, 'learner', learner)}"}
+    transcript = http.get(f"/v1/learners/{learner}/transcript", headers=reader,
+                          params={"min_position": issued.json()["position"]})
+    assert transcript.status_code == 200, transcript.text
+    assert [c["id"] for c in transcript.json()["credentials"]] == [issued.json()["id"]]
+    verified = http.get(f"/v1/verify/{issued.json()['id']}",
+                        params={"min_position": issued.json()["position"]})
+    assert verified.status_code == 200 and verified.json()["status"] == "active"
