@@ -81,8 +81,18 @@ def _stop_on_signals():
     return stop
 
 
+MetricsPort = Annotated[int | None, typer.Option(
+    help="Serve Prometheus metrics (projection lag, ...) on this port")]
+
+
+def _serve_metrics(port: int | None) -> None:
+    if port:
+        from prometheus_client import start_http_server
+        start_http_server(port, addr="0.0.0.0")  # noqa: S104 - scraped from other containers
+
+
 @app.command()
-def relay(data_dir: DataDir = None) -> None:
+def relay(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None:
     """Publish every stored event to Kafka (ledger.events) in order, recording the position
     only after Kafka confirmed; one relay leads, others wait as standbys."""
     from ledger.bootstrap import bootstrap
@@ -94,6 +104,7 @@ def relay(data_dir: DataDir = None) -> None:
     if not settings.kafka_bootstrap_servers:
         typer.echo("error: set KAFKA_BOOTSTRAP_SERVERS to run the relay", err=True)
         raise typer.Exit(2)
+    _serve_metrics(metrics_port)
     with leadership(settings.database_url, stop) as leader:
         if not leader:
             return
@@ -113,6 +124,7 @@ def projector(
     projection: Annotated[list[str] | None, typer.Option(
         help="transcripts, register or status; repeat for several [default: all]")] = None,
     data_dir: DataDir = None,
+    metrics_port: MetricsPort = None,
 ) -> None:
     """Consume ledger.events from Kafka into read models: one consumer group per projection,
     offsets committed with the documents; undecodable messages go to ledger.events.dlq."""
@@ -133,6 +145,7 @@ def projector(
     if not settings.kafka_bootstrap_servers:
         typer.echo("error: set KAFKA_BOOTSTRAP_SERVERS to run a Kafka projector", err=True)
         raise typer.Exit(2)
+    _serve_metrics(metrics_port)
     prefix = settings.kafka_topic_prefix
     ensure_topics(settings.kafka_bootstrap_servers, prefix=prefix)
     ledger = bootstrap(settings)

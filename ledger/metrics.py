@@ -10,5 +10,6 @@ APPEND_BATCH_SIZE = Histogram(
 )
 PROJECTION_POSITION = Gauge("ledger_projection_position", "Last applied store position",
                             ["projection"])
-PROJECTION_LAG = Gauge("ledger_projection_lag_events", "Store head minus applied position",
+PROJECTION_LAG = Gauge("ledger_projection_lag_events", "Events published but not yet applied",
                        ["projection"])
+RELAY_POSITION = Gauge("ledger_relay_position", "Last store position confirmed by Kafka")

@@ -18,6 +18,7 @@ import psycopg
 from eventsourcing.application import Application
 
 from ledger.kafka import EVENTS, SCHEMA
+from ledger.metrics import RELAY_POSITION
 from ledger.projections.envelope import from_stored
 from ledger.store.database import Database
 
@@ -76,6 +77,7 @@ class Relay:
                         metadata.offset, self.last_offsets.get(metadata.partition, -1))
             position = notifications[-1].id
             self._record(position)
+            RELAY_POSITION.set(position)
             sent += len(notifications)
 
     def _record(self, position: int) -> None:

@@ -32,7 +32,10 @@ def pipeline(pipeline_env: dict[str, str]) -> Iterator[str]:
     api = Process("serve", "--port", str(port), env=pipeline_env)
     base_url = f"http://127.0.0.1:{port}"
     wait_until_ready(base_url, api)
-    workers = [Process("relay", env=pipeline_env), Process("projector", env=pipeline_env)]
+    metrics_port = free_port()
+    workers = [Process("relay", env=pipeline_env),
+               Process("projector", "--metrics-port", str(metrics_port), env=pipeline_env)]
+    pipeline_env["TEST_METRICS_URL"] = f"http://127.0.0.1:{metrics_port}/metrics"
     yield base_url
     for worker in workers:
         status, output = worker.stop()
@@ -68,3 +71,5 @@ def test_a_write_is_visible_in_the_transcript_read_with_min_position(pipeline, p
     verified = http.get(f"/v1/verify/{issued.json()['id']}",
                         params={"min_position": issued.json()["position"]})
     assert verified.status_code == 200 and verified.json()["status"] == "active"
+    lag = httpx.get(pipeline_env["TEST_METRICS_URL"]).text
+    assert 'ledger_projection_lag_events{projection="transcripts"}' in lag
