@@ -107,7 +107,8 @@ def leadership(database_url: str | None, stop: threading.Event) -> Iterator[bool
     if database_url is None:  # embedded SQLite: one process owns the file
         yield True
         return
-    with psycopg.connect(database_url, autocommit=True) as conn:
+    with psycopg.connect(database_url, autocommit=True,
+                         application_name="ledger-relay-leadership") as conn:
         while not stop.is_set():
             if conn.execute("SELECT pg_try_advisory_lock(%s)", (RELAY_LOCK,)).fetchone()[0]:
                 log.info("relay is the leader")
