@@ -1,4 +1,5 @@
-# The ledger's one image: the API (`ledger serve`) and the projector (`ledger projections run`).
+# The ledger's one image: the API (`ledger serve`), the relay (`ledger relay`) and the Kafka
+# projectors (`ledger projector`); docker-compose.yml runs each as its own service.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
