@@ -30,8 +30,11 @@ def wait_for(condition, seconds: float = 60, what: str = "condition") -> None:
 
 def lock_holders(url: str) -> list[int]:
     with psycopg.connect(url, autocommit=True) as conn:
+        # Advisory locks are per database: other ledgers on the cluster hold their own.
         rows = conn.execute("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND "
-                            "objid = %s AND granted", (RELAY_LOCK,)).fetchall()
+                            "objid = %s AND granted AND database = (SELECT oid FROM "
+                            "pg_database WHERE datname = current_database())",
+                            (RELAY_LOCK,)).fetchall()
     return [row[0] for row in rows]
 
 
@@ -39,8 +42,8 @@ def relays_connected(url: str) -> int:
     with psycopg.connect(url, autocommit=True) as conn:
         # Connected and past its first try for the lock (the statement it last ran).
         return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
-                            "'ledger-relay-leadership' AND query LIKE '%pg_try_advisory_lock%'"
-                            ).fetchone()[0]
+                            "'ledger-relay-leadership' AND query LIKE '%pg_try_advisory_lock%' "
+                            "AND datname = current_database()").fetchone()[0]
 
 
 def relayed(url: str) -> int:
