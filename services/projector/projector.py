@@ -131,10 +131,10 @@ class Projector:
         now = time.monotonic()
         if now - self._lag_reported < 1.0:
             return
-        self._lag_reported = now
         assigned = list(self.consumer.assignment())
         if not assigned:
             return
+        self._lag_reported = now
         ends = self.consumer.end_offsets(assigned)
         lag = sum(max(0, ends[tp] - (self.consumer.position(tp) or 0)) for tp in assigned)
         PROJECTION_LAG.labels(self.name).set(lag)

@@ -3,6 +3,7 @@ projector (docker-compose.yml's entry points), over a real PostgreSQL and a real
 
 import base64
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,5 +72,8 @@ def test_a_write_is_visible_in_the_transcript_read_with_min_position(pipeline, p
     verified = http.get(f"/v1/verify/{issued.json()['id']}",
                         params={"min_position": issued.json()["position"]})
     assert verified.status_code == 200 and verified.json()["status"] == "active"
-    lag = httpx.get(pipeline_env["TEST_METRICS_URL"]).text
-    assert 'ledger_projection_lag_events{projection="transcripts"}' in lag
+    deadline = time.monotonic() + 30
+    lag_metric = 'ledger_projection_lag_events{projection="transcripts"}'
+    while lag_metric not in httpx.get(pipeline_env["TEST_METRICS_URL"]).text:
+        assert time.monotonic() < deadline, "the projector exported no lag metric"
+        time.sleep(0.1)  # polling a condition with a deadline
