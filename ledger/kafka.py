@@ -50,9 +50,12 @@ def consumer_factory(bootstrap: str, group_prefix: str = ""):
 
     def make(group_id: str) -> KafkaConsumer:
         group_id = group_prefix + group_id
+        # A topic created moments before the group joins can be missing from the first
+        # metadata: refresh often, so a partition is not left unassigned for the default 5 min.
         return KafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id,
                              client_id=group_id, enable_auto_commit=False,
-                             auto_offset_reset="earliest", max_poll_records=1000)
+                             auto_offset_reset="earliest", max_poll_records=1000,
+                             metadata_max_age_ms=5000)
     return make
 
 

@@ -59,7 +59,16 @@ class Projector:
         self._lag_reported = 0.0
         database.execute_script(SCHEMA)
         self.consumer = consumer_factory(f"ledger-projector-{name}")
+        self._wait_for_partitions()
         self.consumer.subscribe([topic], listener=StoredOffsets(self))
+
+    def _wait_for_partitions(self, seconds: float = 60) -> None:
+        """Join the group only once the topic's partitions are known (see consumer_factory)."""
+        deadline = time.monotonic() + seconds
+        while not self.consumer.partitions_for_topic(self.topic):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"topic {self.topic} has no partitions; run ensure_topics")
+            time.sleep(0.2)
 
     def stored_offsets(self) -> dict[int, int]:
         rows = self.database.query(

@@ -649,12 +649,17 @@ def test_kills_and_a_broker_restart_mid_stream_lose_nothing_and_apply_nothing_tw
         for monkey in monkeys:
             monkey.start()
 
-        # The broker goes down once, at a random point of the stream, while both workers are
-        # running and connected (both advanced since the chaos lock was taken); the API keeps
-        # accepting writes meanwhile.
-        broker_stops_at = rng.randint(1_500, 3_000)
-        wait_until(lambda: progress.head() >= broker_stops_at, "the stream is under way",
-                   alive=(api,))
+        # The broker goes down once, amid the kills, while both workers are running and
+        # connected (both advanced since the chaos lock was taken); the API keeps accepting
+        # writes meanwhile.
+        relay_kills_before = rng.randint(1, 3)
+
+        def first_kills_done() -> bool:
+            for monkey in monkeys:
+                if monkey.error is not None:
+                    raise monkey.error
+            return relay.kills >= relay_kills_before and projector.kills >= 1
+        wait_until(first_kills_done, "the first kills are done", alive=(api,))
         with chaos:
             relay_mark, projector_mark = progress.relay(), progress.projector()
             wait_until(lambda: progress.relay() > relay_mark

@@ -12,8 +12,13 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
-from tests.e2e.test_processes import STOPPED_BY_SIGTERM, Process, create_token, wait_until_ready
-from tests.helpers import PROGRAMME
+from tests.e2e.test_processes import (
+    STOPPED_BY_SIGTERM,
+    Process,
+    create_token,
+    issue_first_credential,
+    wait_until_ready,
+)
 
 
 @pytest.fixture
@@ -47,30 +52,14 @@ def pipeline(pipeline_env: dict[str, str]) -> Iterator[str]:
 
 def test_a_write_is_visible_in_the_transcript_read_with_min_position(pipeline, pipeline_env):
     http = httpx.Client(base_url=pipeline, timeout=60)
-    qa = {"Authorization": f"Bearer {create_token(pipeline_env, 'qa_body')}"}
-    provider_id = http.post("/v1/providers", headers=qa, json={
-        "name": "Akaki Tsereteli State University", "country": "GE",
-        "kind": "higher_education"}).json()["id"]
-    http.post(f"/v1/providers/{provider_id}/accreditations", headers=qa,
-              json={"valid_from": "2021-01-01", "valid_until": "2029-12-31"})
-    issuer = {"Authorization": f"Bearer {create_token(pipeline_env, 'provider', provider_id)}"}
-    programme = http.post("/v1/microcredentials", headers=issuer,
-                          json={**PROGRAMME, "provider_id": provider_id}).json()["id"]
-    http.post(f"/v1/microcredentials/{programme}/approve", headers=qa,
-              json={"approved_on": "2024-02-01", "review_due": "2027-01-31"})
-    learner = http.post("/v1/learners", headers=issuer, json={
-        "given_name": "ლევან", "family_name": "კაპანაძე", "birth_date": "2000-02-02"}).json()["id"]
-    issued = http.post("/v1/credentials", headers=issuer, json={
-        "learner_id": learner, "microcredential_id": programme, "awarded_on": "2025-01-20"})
-    assert issued.status_code == 201, issued.text
+    learner, issued = issue_first_credential(http, pipeline_env)
 
     reader = {"Authorization": f"Bearer {create_token(pipeline_env, 'learner', learner)}"}
     transcript = http.get(f"/v1/learners/{learner}/transcript", headers=reader,
-                          params={"min_position": issued.json()["position"]})
+                          params={"min_position": issued["position"]})
     assert transcript.status_code == 200, transcript.text
-    assert [c["id"] for c in transcript.json()["credentials"]] == [issued.json()["id"]]
-    verified = http.get(f"/v1/verify/{issued.json()['id']}",
-                        params={"min_position": issued.json()["position"]})
+    assert [c["id"] for c in transcript.json()["credentials"]] == [issued["id"]]
+    verified = http.get(f"/v1/verify/{issued['id']}", params={"min_position": issued["position"]})
     assert verified.status_code == 200 and verified.json()["status"] == "active"
     deadline = time.monotonic() + 30
     lag_metric = 'ledger_projection_lag_events{projection="transcripts"}'

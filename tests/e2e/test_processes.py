@@ -86,17 +86,18 @@ def api_and_projector(production_env: dict[str, str]) -> Iterator[str]:
     assert "every accepted write was committed" in output
 
 
-def test_a_write_through_the_api_is_read_back_from_the_separate_projector(
-        api_and_projector, production_env):
-    http = httpx.Client(base_url=api_and_projector, timeout=30)
-    qa = {"Authorization": f"Bearer {create_token(production_env, 'qa_body')}"}
+def issue_first_credential(http: httpx.Client, env: dict[str, str]) -> tuple[str, dict]:
+    """Through the API, with tokens from the CLI: an accredited provider, an approved
+    programme, a learner named in Georgian script and one credential. Returns
+    (learner id, the issuing response body)."""
+    qa = {"Authorization": f"Bearer {create_token(env, 'qa_body')}"}
     provider = http.post("/v1/providers", headers=qa, json={
         "name": "Batumi State Maritime Academy", "country": "GE", "kind": "higher_education"})
     assert provider.status_code == 201, provider.text
     provider_id = provider.json()["id"]
     assert http.post(f"/v1/providers/{provider_id}/accreditations", headers=qa, json={
         "valid_from": "2021-01-01", "valid_until": "2029-12-31"}).status_code == 201
-    issuer = {"Authorization": f"Bearer {create_token(production_env, 'provider', provider_id)}"}
+    issuer = {"Authorization": f"Bearer {create_token(env, 'provider', provider_id)}"}
     programme = http.post("/v1/microcredentials", headers=issuer,
                           json={**PROGRAMME, "provider_id": provider_id}).json()["id"]
     assert http.post(f"/v1/microcredentials/{programme}/approve", headers=qa, json={
@@ -106,12 +107,18 @@ def test_a_write_through_the_api_is_read_back_from_the_separate_projector(
     issued = http.post("/v1/credentials", headers=issuer, json={
         "learner_id": learner, "microcredential_id": programme, "awarded_on": "2025-01-20"})
     assert issued.status_code == 201, issued.text
+    return learner, issued.json()
 
+
+def test_a_write_through_the_api_is_read_back_from_the_separate_projector(
+        api_and_projector, production_env):
+    http = httpx.Client(base_url=api_and_projector, timeout=30)
+    learner, issued = issue_first_credential(http, production_env)
     auditor = {"Authorization": f"Bearer {create_token(production_env, 'auditor')}"}
     transcript = http.get(f"/v1/learners/{learner}/transcript", headers=auditor,
-                          params={"min_position": issued.json()["position"]})
+                          params={"min_position": issued["position"]})
     assert transcript.status_code == 200, transcript.text
-    assert [c["id"] for c in transcript.json()["credentials"]] == [issued.json()["id"]]
+    assert [c["id"] for c in transcript.json()["credentials"]] == [issued["id"]]
     assert transcript.json()["learner"]["given_name"] == "თამარ"
 
 
