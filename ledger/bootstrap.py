@@ -3,7 +3,11 @@
 import base64
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import psycopg
 
 from ledger import kafka
 from ledger.application import Ledger, LedgerApplication
@@ -44,14 +48,31 @@ def projections() -> list:
     return [Transcripts(), Register(), CredentialStatus()]
 
 
+SCHEMA_LOCK = 7355600
+
+
+@contextmanager
+def schema_lock(settings: Settings) -> Iterator[None]:
+    """Processes starting together (api, relay, projectors) create the schema one at a time:
+    PostgreSQL refuses concurrent CREATE OR REPLACE on one object ("tuple concurrently
+    updated")."""
+    if not settings.database_url:
+        yield
+        return
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+        yield
+
+
 def bootstrap(settings: Settings | None = None, *, run_projections: bool = True) -> Ledger:
     settings = settings or Settings()
-    app = LedgerApplication(env=settings.eventsourcing_env())
-    database = Database(app.recorder.datastore, postgres=settings.uses_postgres)
-    database.execute_script(vault.SCHEMA + principals.SCHEMA + side_tables.SCHEMA)
-    read_models = ReadModelStore(database, projections())
-    read_models.create_tables()
-    database.execute_script(kafka.SCHEMA)
+    with schema_lock(settings):
+        app = LedgerApplication(env=settings.eventsourcing_env())
+        database = Database(app.recorder.datastore, postgres=settings.uses_postgres)
+        database.execute_script(vault.SCHEMA + principals.SCHEMA + side_tables.SCHEMA)
+        read_models = ReadModelStore(database, projections())
+        read_models.create_tables()
+        database.execute_script(kafka.SCHEMA)
     if settings.kafka_bootstrap_servers:
         # Projectors consume Kafka in their own processes (ledger projector).
         run_projections = False

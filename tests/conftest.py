@@ -78,8 +78,9 @@ def make_settings(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
     if kind == "postgres":
         url = request.getfixturevalue("postgres_url")
         return Settings(database_url=url, data_dir=tmp_path, master_key=key,
-                        read_wait_seconds=10)
-    return Settings(database_url=None, data_dir=tmp_path, master_key=key, read_wait_seconds=10)
+                        read_wait_seconds=10, kafka_bootstrap_servers=None)
+    return Settings(database_url=None, data_dir=tmp_path, master_key=key, read_wait_seconds=10,
+                    kafka_bootstrap_servers=None)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 
-from ledger.kafka import DEAD_LETTERS, EVENTS, SCHEMA
+from ledger.kafka import DEAD_LETTERS, EVENTS
 from ledger.metrics import PROJECTION_LAG
 from ledger.projections.envelope import Envelope
 from ledger.projections.store import ReadModelStore
@@ -57,7 +57,6 @@ class Projector:
         self.dlq_topic = dlq_topic
         self.dead_letters = dead_letters
         self._lag_reported = 0.0
-        database.execute_script(SCHEMA)
         self.consumer = consumer_factory(f"ledger-projector-{name}")
         self._wait_for_partitions()
         self.consumer.subscribe([topic], listener=StoredOffsets(self))

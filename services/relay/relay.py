@@ -17,7 +17,7 @@ import orjson
 import psycopg
 from eventsourcing.application import Application
 
-from ledger.kafka import EVENTS, SCHEMA
+from ledger.kafka import EVENTS
 from ledger.metrics import RELAY_POSITION
 from ledger.projections.envelope import from_stored
 from ledger.store.database import Database
@@ -38,7 +38,6 @@ class Relay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.last_offsets: dict[int, int] = {}
-        database.execute_script(SCHEMA)
         with database.transaction() as cursor:
             cursor.execute("INSERT INTO relay_positions (topic, position) VALUES (?, 0) "
                            "ON CONFLICT (topic) DO NOTHING", (topic,))

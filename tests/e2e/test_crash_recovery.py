@@ -190,9 +190,11 @@ class Worker:
         status = self.popen.poll()
         if status is None:
             return False
-        last = [line for line in self.output().splitlines() if line.strip()][-1:]
+        lines = [line for line in self.output().splitlines() if line.strip()]
+        errors = [line for line in lines if "Error: " in line or "Exception: " in line]
+        cause = (errors or lines or ["(no output)"])[-1].strip()
         crash = (f"{self.name} incarnation {self.incarnation} exited by itself with {status}: "
-                 f"{last[0] if last else '(no output)'} (log: {self.log})")
+                 f"{cause} (log: {self.log})")
         self.crashes.append(crash)
         note(crash)
         self._spawn()
