@@ -37,7 +37,13 @@ class Relay:
         self.topic = topic
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
-        self.last_offsets: dict[int, int] = {}
+        # Watermarks are cumulative: a restarted relay continues from the last one recorded,
+        # so a watermark always names every partition written so far.
+        last = database.query_one(
+            "SELECT offsets FROM relay_watermarks WHERE topic = ? ORDER BY position DESC "
+            "LIMIT 1", (topic,))
+        self.last_offsets: dict[int, int] = (
+            {int(p): o for p, o in orjson.loads(last["offsets"]).items()} if last else {})
         with database.transaction() as cursor:
             cursor.execute("INSERT INTO relay_positions (topic, position) VALUES (?, 0) "
                            "ON CONFLICT (topic) DO NOTHING", (topic,))

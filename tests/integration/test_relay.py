@@ -74,6 +74,9 @@ def test_an_independent_consumer_sees_every_stored_event_once_in_order_per_key(
         by_key[message.key].append(envelope["version"])
     assert all(versions == sorted(versions) for versions in by_key.values())
     assert relay.position == head
+    # A restarted relay's watermarks still name every partition written before the restart.
+    restarted = Relay(ledger.app, ledger.database, producer, topic=topic)
+    assert restarted.last_offsets == relay.last_offsets and len(relay.last_offsets) > 1
 
 
 class UnconfirmingProducer:
