@@ -1,7 +1,7 @@
 """Writes projection documents and positions in one transaction, so that replays and
 redeliveries change nothing: a document skips any event at or below its own position."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -128,10 +128,24 @@ class ReadModelStore:
                                (name,))
 
 
+# A document folded in memory: (position of its last event, owner, document or None).
+Folded = tuple[int, str | None, Document | None]
+
+
+def fold_into(projection: Projection, docs: dict[str, Folded],
+              envelopes: Iterable[Envelope]) -> None:
+    """Fold envelopes taken in store order into in-memory documents, as the store would:
+    the same evolve, the same owner and position per document."""
+    keys, evolve, owner = projection.keys, projection.evolve, projection.owner
+    for envelope in envelopes:
+        for key in keys(envelope):
+            previous = docs.get(key)
+            doc = evolve(previous[2] if previous else None, envelope, key)
+            docs[key] = (envelope.position, owner(envelope), doc)
+
+
 def fold(projection: Projection, envelopes: Sequence[Envelope]) -> dict[str, Any]:
     """Replay in memory: the same fold, no store (for as-of reads and audits)."""
-    docs: dict[str, Any] = {}
-    for envelope in envelopes:
-        for key in projection.keys(envelope):
-            docs[key] = projection.evolve(docs.get(key), envelope, key)
-    return {k: v for k, v in docs.items() if v is not None}
+    docs: dict[str, Folded] = {}
+    fold_into(projection, docs, envelopes)
+    return {key: doc for key, (_, _, doc) in docs.items() if doc is not None}
