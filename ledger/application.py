@@ -14,14 +14,15 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Transcoder
 
 from ledger import commands
+from ledger.audit.replay import learner_document
 from ledger.committer import Command, GroupCommitter, Idempotency, Outcome
 from ledger.domain.actors import Actor
 from ledger.domain.errors import Forbidden, NotFound
-from ledger.projections.envelope import from_stored
 from ledger.projections.progress import KafkaWatermarks, StoredPositions
 from ledger.projections.register import programme_approved_on, provider_accredited_on
+from ledger.projections.replay import Replayer
 from ledger.projections.runner import NotificationLogRunner
-from ledger.projections.store import ReadModelStore, fold
+from ledger.projections.store import ReadModelStore
 from ledger.projections.transcripts import Transcripts, assemble, present
 from ledger.store.database import Database
 from ledger.store.events import EventLog
@@ -138,13 +139,9 @@ class Ledger:
         return result
 
     def _transcript_as_of(self, learner_id: str, as_of: datetime) -> tuple[Any, int]:
-        notifications = self.events.stream(learner_id)
-        transcoder = self.app.mapper.transcoder
-        envelopes = [e for e in (from_stored(transcoder, n) for n in notifications)
-                     if datetime.fromisoformat(e.time) <= as_of]
-        docs = fold(Transcripts(), envelopes)
-        position = envelopes[-1].position if envelopes else 0
-        return assemble(list(docs.values())), position
+        replayer = Replayer(self.events, self.app.mapper.transcoder, [Transcripts()],
+                            stream=learner_id, as_of=as_of).advance()
+        return learner_document(replayer, learner_id)
 
     def transcript_document(self, learner_id: str) -> dict[str, Any] | None:
         """A learner's transcript as the read model holds it (no personal data)."""

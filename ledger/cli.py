@@ -9,6 +9,7 @@ import typer
 from ledger.audit.replay_cli import replay_app
 from ledger.cli_options import DataDir
 from ledger.cli_options import settings_for as _settings
+from ledger.projections.rebuild_cli import rebuild_projection
 
 app = typer.Typer(help="Learner Record Ledger: a national, event-sourced micro-credential ledger.",
                   no_args_is_help=True, pretty_exceptions_show_locals=False)
@@ -18,6 +19,7 @@ app.add_typer(principals_app, name="principals")
 projections_app = typer.Typer(help="Read models: run the projections, rebuild them.",
                               no_args_is_help=True)
 app.add_typer(projections_app, name="projections")
+projections_app.command("rebuild")(rebuild_projection)
 app.add_typer(replay_app, name="audit")
 
 

@@ -100,7 +100,8 @@ def replay(
     (default: now), with the projection code that serves live reads, and print them as JSON:
     {position, as_of, events, projections: {name: {key: document}}}, or with --learner the
     learner's transcript. Nothing is written to the store."""
-    from ledger.audit.replay import Replayer, learner_transcript
+    from ledger.audit.replay import learner_transcript
+    from ledger.projections.replay import Replayer
 
     if as_of is not None and position is not None:
         typer.echo("error: give --as-of or --position, not both", err=True)
