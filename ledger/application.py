@@ -30,6 +30,10 @@ from ledger.store.principals import Principals
 from ledger.store.transcoder import OrjsonTranscoder
 from ledger.store.vault import Vault
 
+# Where erasure deletes rows (ledger.commands.erase_learner).
+ERASED_TABLES = ("learner_vault", "learner_national_ids", "idempotency_keys",
+                 "idempotency_subjects", "principals")
+
 
 class LedgerApplication(Application):
     name = "Ledger"
@@ -90,6 +94,15 @@ class Ledger:
         results = [r for outcome in outcomes for r in outcome.body["results"]]
         position = max((o.body["position"] for o in outcomes), default=0)
         return Outcome(200, {"results": results, "position": position})
+
+    async def erase(self, actor: Actor, learner_id: str, reason: str,
+                    idempotency: Idempotency | None = None) -> Outcome:
+        """Erase a learner's personal data (commands.erase_learner), then release what the
+        database keeps of the deleted rows outside the transaction."""
+        run = commands.erase_learner(actor, self.vault, self.principals, learner_id, reason)
+        outcome = await self.execute(run, idempotency)
+        await asyncio.to_thread(self.database.release_residue, ERASED_TABLES)
+        return outcome
 
     # -- reads ----------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import typer
 from ledger.audit.replay_cli import replay_app
 from ledger.cli_options import DataDir
 from ledger.cli_options import settings_for as _settings
+from ledger.learners_cli import learners_app
 from ledger.projections.rebuild_cli import rebuild_projection
 
 app = typer.Typer(help="Learner Record Ledger: a national, event-sourced micro-credential ledger.",
@@ -21,6 +22,7 @@ projections_app = typer.Typer(help="Read models: run the projections, rebuild th
 app.add_typer(projections_app, name="projections")
 projections_app.command("rebuild")(rebuild_projection)
 app.add_typer(replay_app, name="audit")
+app.add_typer(learners_app, name="learners")
 
 
 @app.command()

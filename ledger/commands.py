@@ -17,7 +17,8 @@ from ledger.domain.pathway import Pathway
 from ledger.domain.programme import MicroCredential
 from ledger.domain.provider import Provider
 from ledger.store import side_tables
-from ledger.store.database import Database
+from ledger.store.database import Cursor, Database
+from ledger.store.principals import Principals
 from ledger.store.vault import Vault
 from ledger.unit_of_work import UnitOfWork
 
@@ -102,11 +103,32 @@ def enrol_learner(actor: Actor, vault: Vault, personal: dict[str, Any]) -> Run:
         national_id = personal.get("national_id")
         existing = vault.find_by_national_id(national_id) if national_id else None
         if existing:
-            return Outcome(200, {"id": existing})
+            return Outcome(200, {"id": existing}, personal_data_of=existing)
         record = LearnerRecord.enrol(actor=actor, today=today().isoformat())
         uow.add(record)
         uow.after_insert(lambda cursor, _: vault.write(cursor, record.id, personal))
-        return Outcome(201, {"id": str(record.id)})
+        return Outcome(201, {"id": str(record.id)}, personal_data_of=str(record.id))
+    return run
+
+
+def erase_learner(actor: Actor, vault: Vault, principals: Principals, learner_id: str,
+                  reason: str) -> Run:
+    """Records RecordErased and, in the same transaction, destroys the learner's vault key
+    and blind index, the idempotency records of requests that carried their personal data,
+    and their own principals. The events (and so the hash chain) are untouched."""
+    def run(uow: UnitOfWork) -> Outcome:
+        check_role(actor, "admin")
+        record = uow.get(LearnerRecord, learner_id, "learner")
+        record.erase(actor=actor, reason=reason, today=today().isoformat())
+        subject = str(record.id)
+
+        def destroy(cursor: Cursor, _: Any) -> None:
+            vault.destroy(cursor, subject)
+            side_tables.forget_requests_of(cursor, subject)
+            principals.remove_learner(cursor, subject)
+
+        uow.after_insert(destroy)
+        return Outcome(200, {"learner_id": subject, "status": "erased"})
     return run
 
 

@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 class Outcome:
     status: int
     body: dict[str, Any]
+    # The learner whose personal data the request carried (an enrolment): its idempotency
+    # record is linked to them so that erasure removes it.
+    personal_data_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,8 @@ class GroupCommitter:
                 if key is not None:
                     side_tables.record_response(cursor, key.principal_id, key.key,
                                                 key.request_hash, command.outcome.status,
-                                                command.outcome.body)
+                                                command.outcome.body,
+                                                command.outcome.personal_data_of)
 
         try:
             if dirty:

@@ -34,7 +34,7 @@ def learner_transcript(replayer: Replayer, learner_id: str) -> dict[str, Any] | 
     doc, position = learner_document(replayer, learner_id)
     if doc is None:
         return None
-    return {**present(doc), "erased": doc.get("erased", False), "position": position}
+    return {**present(doc), "position": position}
 
 
 # -- diff ---------------------------------------------------------------------------------------

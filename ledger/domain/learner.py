@@ -14,6 +14,7 @@ from ledger.domain.actors import (
     check_acts_for_provider,
     check_can_act_on_credential,
     check_is_learner,
+    check_role,
 )
 from ledger.domain.dates import check_not_in_future
 from ledger.domain.errors import NotFound, RuleViolation
@@ -22,6 +23,10 @@ from ledger.domain.programme import MicroCredential
 from ledger.domain.provider import Provider
 
 CORRECTABLE = ("awarded_on", "grade", "assessment")
+# Why a record was erased: GDPR Art. 17(1) grounds as codes. Never free text: the event is
+# immutable, so a reason could otherwise carry the very personal data being erased.
+ERASURE_GROUNDS = ("data_subject_request", "consent_withdrawn", "objection",
+                   "unlawful_processing", "legal_obligation", "no_longer_necessary")
 DECISIONS = ("recognised", "partially_recognised", "not_recognised")
 
 
@@ -43,6 +48,7 @@ class LearnerRecord(Aggregate):
               assessment: str | None, today: date) -> None:
         provider_id = str(provider.id)
         check_acts_for_provider(actor, provider_id)
+        self.check_not_erased()
         check_not_in_future(awarded_on, today, "awarded_on")
         provider.check_accredited_on(awarded_on)
         programme.check_awardable(provider_id, awarded_on)
@@ -71,6 +77,7 @@ class LearnerRecord(Aggregate):
         check_acts_for_provider(actor, provider_id)
         if pathway.provider_id != provider_id:
             raise RuleViolation("a provider may stack only along its own pathways")
+        self.check_not_erased()
         check_not_in_future(awarded_on, today, "awarded_on")
         provider.check_accredited_on(awarded_on)
         if not component_ids or len(set(component_ids)) != len(component_ids):
@@ -228,6 +235,7 @@ class LearnerRecord(Aggregate):
                   decision: str, toward: str, ects_recognised: float | None,
                   decided_on: str, reference: str | None, today: date) -> None:
         credential = self.credential(credential_id)
+        self.check_not_erased()
         if decision not in DECISIONS:
             raise RuleViolation(f"decision must be one of {', '.join(DECISIONS)}")
         if credential["status"] == "revoked":
@@ -248,3 +256,24 @@ class LearnerRecord(Aggregate):
                    decided_on: str, reference: str | None, actor: str,
                    effective_on: str) -> None:
         self.recognitions.append({"id": recognition_id, "credential_id": credential_id})
+
+    # -- erasure ---------------------------------------------------------------------------
+
+    def check_not_erased(self) -> None:
+        if self.erased:
+            raise RuleViolation("this learner's record was erased: nothing new is recorded in it")
+
+    def erase(self, *, actor: Actor, reason: str, today: str) -> None:
+        """The learner's personal data is destroyed (by the caller, in the same transaction);
+        the record keeps its credentials, anonymous, so that statistics and verification stay
+        true. Only an administrator erases; a record is erased once."""
+        check_role(actor, "admin")
+        if self.erased:
+            raise RuleViolation("this learner's record is already erased")
+        if reason not in ERASURE_GROUNDS:
+            raise RuleViolation(f"reason must be one of {', '.join(ERASURE_GROUNDS)}")
+        self._erase(reason=reason, actor=actor.principal_id, effective_on=today)
+
+    @event("RecordErased")
+    def _erase(self, reason: str, actor: str, effective_on: str) -> None:
+        self.erased = True

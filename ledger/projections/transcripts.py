@@ -111,4 +111,5 @@ def present(doc: Document) -> Document:
         "credentials": sorted(doc["credentials"].values(),
                               key=lambda c: (c["awarded_on"], c["id"])),
         "recognitions": doc["recognitions"],
+        "erased": doc.get("erased", False),
     }

@@ -86,3 +86,16 @@ class Database:
         with self.transaction() as cursor:
             for statement in statements:
                 cursor.execute(self.ddl(statement))
+
+    def release_residue(self, tables: Sequence[str]) -> None:
+        """After personal data was deleted from `tables`: on SQLite, copy the write-ahead log
+        into the database file and truncate it, so that no old page image of a deleted row
+        stays in the WAL (deleted cells were zeroed by secure_delete); on PostgreSQL, VACUUM
+        the tables so dead row versions are pruned rather than left until autovacuum. Best
+        effort: a busy database leaves it to the next checkpoint or autovacuum."""
+        with self.datastore.get_connection(**({} if self.postgres else {"commit": True})
+                                           ) as conn:
+            if self.postgres:
+                conn.execute(f"VACUUM {', '.join(tables)}")
+            else:
+                conn.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")

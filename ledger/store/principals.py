@@ -8,7 +8,7 @@ from uuid import uuid4
 
 from ledger.domain.actors import ROLES, SCOPED_ROLES, Actor
 from ledger.domain.errors import InvalidRequest
-from ledger.store.database import Database
+from ledger.store.database import Cursor, Database
 
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS principals (id TEXT PRIMARY KEY, token_digest TEXT UNIQUE "
@@ -51,6 +51,16 @@ class Principals:
         if entry and time.monotonic() - entry[0] < CACHE_SECONDS:
             return True, entry[1]
         return False, None
+
+    def remove_learner(self, cursor: Cursor, learner_id: str) -> None:
+        """Erasure: the learner's own principals go (their labels may name them), in the
+        caller's transaction. Other processes drop their cached entries within CACHE_SECONDS."""
+        cursor.execute("DELETE FROM principals WHERE role = 'learner' AND scope = ?",
+                       (learner_id,))
+        with self._lock:
+            for digest, (_, actor) in list(self._cache.items()):
+                if actor is not None and actor.role == "learner" and actor.scope == learner_id:
+                    del self._cache[digest]
 
     def authenticate(self, token: str) -> Actor | None:
         """The principal behind a token, cached briefly: tokens are checked on every request."""

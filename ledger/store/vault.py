@@ -24,6 +24,8 @@ SCHEMA = [
     "wrapped_key {blob} NOT NULL, ciphertext {blob} NOT NULL)",
     "CREATE TABLE IF NOT EXISTS learner_national_ids (digest TEXT PRIMARY KEY, "
     "learner_id TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS learner_national_ids_learner ON learner_national_ids "
+    "(learner_id)",
 ]
 
 NONCE_BYTES = 12
@@ -91,3 +93,16 @@ class Vault:
         data_key = self._wrapping.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], aad)
         plain = AESGCM(data_key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
         return orjson.loads(plain)
+
+    def destroy(self, cursor: Cursor, learner_id: UUID | str) -> bool:
+        """Crypto-shredding, inside the caller's transaction: the learner's wrapped data key
+        goes with their vault row, and their national-id blind index with it. Returns whether
+        there was anything to destroy."""
+        if not self.database.postgres:
+            # Deleted cells are overwritten with zeros rather than left in the file's pages.
+            cursor.execute("PRAGMA secure_delete = ON")
+        cursor.execute("DELETE FROM learner_vault WHERE learner_id = ?", (str(learner_id),))
+        destroyed = cursor.rowcount > 0
+        cursor.execute("DELETE FROM learner_national_ids WHERE learner_id = ?",
+                       (str(learner_id),))
+        return destroyed

@@ -11,7 +11,7 @@ from ledger.application import Ledger
 from ledger.metrics import LATENCY, REQUESTS
 from services.api import errors
 from services.api.responses import FastJSONResponse
-from services.api.routers import credentials, operations, organisations, reading
+from services.api.routers import credentials, erasure, operations, organisations, reading
 
 log = logging.getLogger("ledger.api")
 
@@ -33,7 +33,8 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
                   description="A national, event-sourced ledger of micro-credentials.")
     app.state.ledger = ledger
     errors.install(app)
-    for router in (organisations.router, credentials.router, reading.router, operations.router):
+    for router in (organisations.router, credentials.router, reading.router, operations.router,
+                   erasure.router):
         app.include_router(router)
     app.add_middleware(MetricsMiddleware)
     return app

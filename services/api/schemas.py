@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from ledger.domain.learner import ERASURE_GROUNDS
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Ects = Annotated[float, Field(gt=0, le=180, strict=True)]
@@ -137,3 +139,10 @@ class RecognitionIn(Body):
     ects_recognised: Annotated[float, Field(ge=0, strict=True)] | None = None
     decided_on: date | None = None
     reference: Text | None = None
+
+
+class ErasureIn(Body):
+    """Why: a GDPR Art. 17(1) ground as a code (never free text, which would be recorded in an
+    immutable event)."""
+
+    reason: Literal[ERASURE_GROUNDS] = "data_subject_request"  # type: ignore[valid-type]

@@ -1,0 +1,25 @@
+"""Erasure of a learner's personal data (admin only)."""
+
+from fastapi import APIRouter, Request
+
+from services.api.deps import CurrentActor, IdempotencyKeyHeader, LedgerDep, idempotency
+from services.api.responses import FastJSONResponse
+from services.api.schemas import ErasureIn
+
+router = APIRouter(prefix="/v1", tags=["learners and credentials"])
+
+
+@router.post("/learners/{learner_id}/erase", responses={
+    200: {"description": "`{learner_id, status: \"erased\", position}`"},
+    404: {"description": "Unknown learner"}, 409: {"description": "Already erased"}})
+async def erase_learner(learner_id: str, ledger: LedgerDep, actor: CurrentActor,
+                        request: Request, key: IdempotencyKeyHeader = None,
+                        body: ErasureIn | None = None):
+    """Destroy the learner's vault key (crypto-shredding) and record RecordErased. Their
+    credentials stay, anonymous: statistics, verification and the hash chain are unchanged.
+    Afterwards no response, read model, export, log line or Kafka message holds their
+    personal data."""
+    body = body or ErasureIn()
+    outcome = await ledger.erase(actor, learner_id, body.reason,
+                                 idempotency(actor, key, request, body.fields()))
+    return FastJSONResponse(outcome.body, status_code=outcome.status)
