@@ -94,15 +94,12 @@ class Vault:
         plain = AESGCM(data_key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
         return orjson.loads(plain)
 
-    def destroy(self, cursor: Cursor, learner_id: UUID | str) -> bool:
+    def destroy(self, cursor: Cursor, learner_id: UUID | str) -> None:
         """Crypto-shredding, inside the caller's transaction: the learner's wrapped data key
-        goes with their vault row, and their national-id blind index with it. Returns whether
-        there was anything to destroy."""
+        goes with their vault row, and their national-id blind index with it."""
         if not self.database.postgres:
             # Deleted cells are overwritten with zeros rather than left in the file's pages.
             cursor.execute("PRAGMA secure_delete = ON")
         cursor.execute("DELETE FROM learner_vault WHERE learner_id = ?", (str(learner_id),))
-        destroyed = cursor.rowcount > 0
         cursor.execute("DELETE FROM learner_national_ids WHERE learner_id = ?",
                        (str(learner_id),))
-        return destroyed
