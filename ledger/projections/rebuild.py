@@ -113,7 +113,6 @@ class ShadowRebuild:
         del replayer
         for start in range(0, len(rows), CHUNK_ROWS):
             with self.database.transaction() as cursor:
-                self._write_lock_first(cursor)
                 self._insert(cursor, rows[start:start + CHUNK_ROWS])
             self.on_progress("writing", min(start + CHUNK_ROWS, len(rows)), len(rows))
         self.position = head
@@ -139,18 +138,11 @@ class ShadowRebuild:
                 self.store.apply_in(cursor, envelopes)
             else:
                 with self.database.transaction() as own:
-                    self._write_lock_first(own)
                     self.store.apply_in(own, envelopes)
             self.position = envelopes[-1].position
             self.events += len(envelopes)
             self.on_progress("catching up", self.position, upto)
         self.position = max(self.position, upto)
-
-    def _write_lock_first(self, cursor: Cursor) -> None:
-        """SQLite: take the write lock before reading, so that a write committed by another
-        process meanwhile cannot invalidate this transaction's snapshot (SQLITE_BUSY)."""
-        if not self.database.postgres:
-            cursor.execute(f"DELETE FROM {self.shadow.table} WHERE 0")
 
     # -- switching ---------------------------------------------------------------------------
 
@@ -167,10 +159,8 @@ class ShadowRebuild:
         live, shadow = self.shadow.live_table, self.shadow.table
         with self.database.transaction() as cursor:
             started = time.perf_counter()
-            if self.database.postgres:
+            if self.database.postgres:  # SQLite: the transaction holds the write lock
                 cursor.execute(f"LOCK TABLE {live} IN ACCESS EXCLUSIVE MODE")
-            else:
-                self._write_lock_first(cursor)
             head = self.ledger.events.head()
             self._catch_up(head, cursor)
             cursor.execute("UPDATE rm_positions SET position = ? WHERE projection = ? "

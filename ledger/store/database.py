@@ -9,6 +9,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from eventsourcing.sqlite import SQLiteCursor, SQLiteTransaction
+
 SQLITE_TYPES = {"blob": "BLOB", "bigint": "INTEGER", "text": "TEXT", "real": "REAL"}
 POSTGRES_TYPES = {"blob": "bytea", "bigint": "bigint", "text": "text", "real": "double precision"}
 
@@ -60,6 +62,16 @@ class Cursor:
         return self.raw.rowcount
 
 
+class _ImmediateTransaction(SQLiteTransaction):
+    """The library's SQLite transaction (same commit, rollback and error mapping), begun
+    IMMEDIATE."""
+
+    def __enter__(self) -> SQLiteCursor:
+        cursor = self.connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        return cursor
+
+
 class Database:
     def __init__(self, datastore: Any, postgres: bool) -> None:
         self.datastore = datastore
@@ -71,6 +83,15 @@ class Database:
 
     @contextmanager
     def transaction(self, *, commit: bool = True) -> Iterator[Cursor]:
+        if commit and not self.postgres:
+            # SQLite: take the write lock at BEGIN. A deferred transaction that reads first
+            # fails at its first write (SQLITE_BUSY, no waiting) whenever another process has
+            # committed since its read began: the projections runner did, once a second process
+            # (a rebuild, a CLI command) wrote to the same file.
+            with self.datastore.get_connection(commit=True) as conn, \
+                    _ImmediateTransaction(conn, commit=True) as raw, raw:
+                yield Cursor(raw, postgres=False)
+            return
         with self.datastore.transaction(commit=commit) as raw:
             yield Cursor(raw, self.postgres)
 
