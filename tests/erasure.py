@@ -10,6 +10,7 @@ from typing import Any
 
 from ledger.application import Ledger
 from ledger.projections.replay import Replayer
+from ledger.store.database import Database
 
 
 @dataclass
@@ -45,20 +46,20 @@ def _as_bytes(value: Any) -> bytes:
     return str(value).encode()
 
 
-def tables(ledger: Ledger) -> list[str]:
-    if ledger.database.postgres:
-        rows = ledger.database.query("SELECT table_name AS name FROM information_schema.tables "
-                                     "WHERE table_schema = 'public'")
+def tables(database: Database) -> list[str]:
+    if database.postgres:
+        rows = database.query("SELECT table_name AS name FROM information_schema.tables "
+                              "WHERE table_schema = 'public'")
     else:
-        rows = ledger.database.query("SELECT name FROM sqlite_master WHERE type = 'table'")
+        rows = database.query("SELECT name FROM sqlite_master WHERE type = 'table'")
     return sorted(row["name"] for row in rows)
 
 
-def traces(ledger: Ledger, needles: list[bytes]) -> list[str]:
+def traces(database: Database, needles: list[bytes]) -> list[str]:
     """Every (table, column) of every raw table holding any of the needles."""
     found = []
-    for table in tables(ledger):
-        for row in ledger.database.query(f"SELECT * FROM {table}"):
+    for table in tables(database):
+        for row in database.query(f"SELECT * FROM {table}"):
             for column in row.keys():  # noqa: SIM118 - sqlite3.Row has keys(), no iteration
                 value = _as_bytes(row[column])
                 if any(needle in value for needle in needles):

@@ -44,7 +44,7 @@ def test_erasure_leaves_no_personal_data_and_changes_no_event_or_statistic(
     needles = person.needles() + secrets
     # The scan finds what is there: the vault entry, the principal's label, the request.
     assert {"learner_vault.wrapped_key", "learner_vault.ciphertext", "principals.name",
-            "idempotency_keys.key"} <= set(traces(ledger, needles))
+            "idempotency_keys.key"} <= set(traces(ledger.database, needles))
     assert ledger.vault.read(learner)["family_name"] == person.family_name
 
     admin = api.as_("admin")
@@ -56,7 +56,7 @@ def test_erasure_leaves_no_personal_data_and_changes_no_event_or_statistic(
                          key="erase-1")
     assert (retried.status_code, retried.json()) == (200, erased)  # idempotent
 
-    assert traces(ledger, needles) == []
+    assert traces(ledger.database, needles) == []
     if not settings.uses_postgres:
         assert file_traces(settings.data_dir, needles) == []
     assert ledger.vault.read(learner) is None
