@@ -28,5 +28,6 @@ def history_entry(envelope: Envelope, **extra: Any) -> Document:
              "position": envelope.position}
     if data.get("reason") is not None:
         entry["reason"] = data["reason"]
-    entry.update(extra)
+    if extra:
+        entry.update(extra)
     return entry
