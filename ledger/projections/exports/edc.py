@@ -133,37 +133,36 @@ def achievement(record: ExportInput, item: Credential) -> Document:
 
 
 def assessment_specification(programme: Programme) -> Document:
-    node: Document = {"id": f"{programme.url}#assessment",
+    node: Document = {"id": programme.anchor("assessment"),
                       "type": "LearningAssessmentSpecification",
                       "title": tagged(programme.assessment_type)}
     if programme.supervision:
         node["additionalNote"] = note(
-            f"{programme.url}#supervision",
+            programme.anchor("supervision"),
             f"Supervision and identity verification: {programme.supervision}")
     return node
 
 
 def quality_assurance(record: ExportInput, programme: Programme) -> Document:
-    return {"id": f"{programme.url}#quality-assurance", "type": "Accreditation",
+    return {"id": programme.anchor("quality-assurance"), "type": "Accreditation",
             "dcType": eu.programme_quality_assurance(),
             "title": tagged(programme.quality_assurance), "accreditingAgent": operator(record)}
 
 
 def outcomes(programme: Programme) -> list[Document]:
-    return [{"id": f"{programme.url}#learning-outcome-{n}", "type": "LearningOutcome",
+    return [{"id": programme.anchor(f"learning-outcome-{n}"), "type": "LearningOutcome",
              "title": tagged(text)}
             for n, text in enumerate(programme.learning_outcomes, start=1)]
 
 
 def specification(record: ExportInput, programme: Programme) -> Document:
-    url = programme.url
     node: Document = {
-        "id": url, "type": "Qualification", "title": tagged(programme.title),
+        "id": programme.url, "type": "Qualification", "title": tagged(programme.title),
         "description": tagged(summary(programme)),
         "dcType": eu.snb("learning-opportunity", "74a4a268e8", "Short learning programme"),
         "learningOutcome": outcomes(programme),
-        "creditPoint": {"id": f"{url}#ects", "type": "CreditPoint", "framework": eu.ects(),
-                        "point": number(programme.ects)},
+        "creditPoint": {"id": programme.anchor("ects"), "type": "CreditPoint",
+                        "framework": eu.ects(), "point": number(programme.ects)},
         "eqfLevel": eu.eqf(programme.eqf_level),
         "mode": eu.mode(programme.participation_form),
         "provenBy": assessment_specification(programme),
@@ -176,13 +175,13 @@ def specification(record: ExportInput, programme: Programme) -> Document:
     if programme.language and (language := eu.language(programme.language)):
         node["language"] = language
     if programme.prerequisites:
-        node["entryRequirement"] = note(f"{url}#prerequisites", programme.prerequisites)
+        node["entryRequirement"] = note(programme.anchor("prerequisites"), programme.prerequisites)
     notes = []
     if programme.nqf_level is not None:
-        notes.append(note(f"{url}#nqf-level", f"National qualifications framework level "
+        notes.append(note(programme.anchor("nqf-level"), f"National qualifications framework level "
                                               f"{programme.nqf_level}"))
     if programme.stackable is not None:
-        notes.append(note(f"{url}#stackability", "Stackable with other micro-credentials"
+        notes.append(note(programme.anchor("stackability"), "Stackable with other micro-credentials"
                           if programme.stackable else "Not designed for stacking"))
     if notes:
         node["additionalNote"] = notes

@@ -126,6 +126,10 @@ class Programme:
     language: str | None = None  # BCP 47 tag, e.g. "ka"
     isced_f: str | None = None
 
+    def anchor(self, part: str) -> str:
+        """The id of one element of the programme's register entry ("assessment", ...)."""
+        return f"{self.url}#{part}"
+
     @classmethod
     def from_register(cls, doc: Mapping[str, Any], urls: Urls) -> "Programme":
         optional = ("workload_hours", "nqf_level", "prerequisites", "supervision", "stackable",
