@@ -1,9 +1,11 @@
 """Export inputs like the demo's: its organisations and programmes, a Georgian-script learner
 with a stack of three components, a revoked and a suspended credential, a Latin-script learner
-and an erased one; and the standards folder's check.py, imported once by path."""
+and an erased one."""
 
-import importlib.util
-import os
+import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 from uuid import NAMESPACE_URL, uuid5
@@ -19,26 +21,13 @@ from ledger.projections.exports.model import (
     urls_for,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
 BASE_URL = "https://ledger.example.ge"
 URLS = urls_for(BASE_URL)
 OPERATOR = Operator("National Center for Educational Quality Enhancement (NCEQE)", "GE")
 LEGAL_IDS = {"tsu": "204864548", "bog": "204378869"}  # kutaisi has none: the fallback applies
 GIVEN, FAMILY = "ნინო", "ჭავჭავაძე"
 DATA_SCIENCE = "Data Science Essentials"
-
-
-def standards_dir() -> Path:
-    return Path(os.environ.get("LEDGER_STANDARDS_DIR", ROOT / ".." / "shared" / "standards"))
-
-
-def load_check() -> ModuleType:
-    path = standards_dir() / "check.py"
-    spec = importlib.util.spec_from_file_location("standards_check", path)
-    assert spec and spec.loader, f"no check.py at {path} (set LEDGER_STANDARDS_DIR)"
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+RELATIVE_BASE = "http://relative.invalid/"
 
 
 def uid(name: str) -> str:
@@ -111,4 +100,25 @@ def erased_record() -> ExportInput:
 def record(learner: Learner, credentials: list[Credential]) -> ExportInput:
     return ExportInput(learner=learner, credentials=tuple(credentials), providers=providers(),
                        programmes=programmes(), operator=OPERATOR, urls=URLS,
-                       as_of=max(c.recorded_at for c in credentials))
+                       as_of=max((c.recorded_at for c in credentials),
+                                 default="2025-01-01T00:00:00+00:00"))
+
+
+def records() -> list[ExportInput]:
+    return [georgian_record(), latin_record(), erased_record()]
+
+
+def run_check(standards: ModuleType, kind: str, path: Path) -> subprocess.CompletedProcess:
+    """check.py as a user runs it: its own process, one file."""
+    return subprocess.run([sys.executable, standards.__file__, kind, str(path)],
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def relative_iris(standards: ModuleType, document: dict) -> set[str]:
+    """Values that JSON-LD expansion could only resolve against a base: undefined type names
+    or ids that a processor would silently turn into something else."""
+    from pyld import jsonld
+
+    jsonld.set_document_loader(standards._document_loader())
+    expanded = json.dumps(jsonld.expand(document, {"base": RELATIVE_BASE}))
+    return set(re.findall(re.escape(RELATIVE_BASE) + r'[^"]*', expanded))
