@@ -118,3 +118,11 @@ def test_a_merged_graph_can_hide_a_node_one_document_left_incomplete(standards):
     other["credentialSubject"]["hasClaim"]["awardedBy"]["awardingBody"] = other["issuer"]
     assert standards.check_edc(other) != []
     assert standards.check_edc(graph([complete, other])) == []
+
+
+def test_the_credential_and_its_issuer_are_identified_by_https_urls():
+    record = georgian_record()
+    item = record.credentials[0]
+    document = edc.credential(record, item)
+    assert document["id"] == f"https://ledger.example.ge/v1/credentials/{item.id}/edc"
+    assert document["issuer"]["id"] == record.urls.provider(item.provider_id)

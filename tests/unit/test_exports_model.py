@@ -45,12 +45,18 @@ def test_a_credential_comes_from_its_transcript_row_with_status_and_stacks():
                   "title": "Data Science Essentials", "ects": 12.0, "eqf_level": 6,
                   "component_ids": ["c1", "c2"], "awarded_on": "2025-01-02"}),
               envelope("LearnerRecord.CredentialRevoked", LEARNER, 4,
-                       {"credential_id": "c2", "reason": "Issued in error"})]
+                       {"credential_id": "c2", "reason": "Issued in error"}),
+              envelope("LearnerRecord.CredentialCorrected", LEARNER, 5, {
+                  "credential_id": "c1", "changes": {"grade": "A (91/100)"},
+                  "previous": {"grade": "B (84/100)"}, "reason": "Marking error"})]
     entries = ({"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},)
     revoked = Credential.from_transcript(fold(events, "c2"), entries)
     assert (revoked.status, revoked.part_of, revoked.grade) == ("revoked", ("s1",), "B (84/100)")
-    assert revoked.recorded_at == "2025-01-04T09:00:00.250000+00:00"
+    assert revoked.recorded_at == "2025-01-02T09:00:00.250000+00:00"  # revoking changes no content
     assert revoked.status_entries == entries
+    corrected = Credential.from_transcript(fold(events, "c1"))
+    assert (corrected.grade, corrected.recorded_at) == ("A (91/100)",
+                                                        "2025-01-05T09:00:00.250000+00:00")
     stack = Credential.from_transcript(fold(events, "s1"))
     assert (stack.is_stack, stack.components, stack.pathway_id) == (True, ("c1", "c2"),
                                                                     "pathway-1")

@@ -33,6 +33,10 @@ class Urls:
     def credential(self, credential_id: str) -> str:
         return f"{self.base}/v1/credentials/{credential_id}"
 
+    def edc(self, credential_id: str) -> str:
+        """The European Digital Credential's own id (a second document of the credential)."""
+        return f"{self.base}/v1/credentials/{credential_id}/edc"
+
     def verify(self, credential_id: str) -> str:
         return f"{self.base}/v1/verify/{credential_id}"
 
@@ -155,7 +159,7 @@ class Credential:
     ects: float
     eqf_level: int
     status: str  # active, suspended, revoked, under_review
-    recorded_at: str  # RFC 3339: when this version of the credential was recorded
+    recorded_at: str  # RFC 3339: when its content (not its status) last changed
     programme_id: str | None = None
     pathway_id: str | None = None
     grade: str | None = None
@@ -175,11 +179,20 @@ class Credential:
         return cls(id=doc["id"], kind=doc["kind"], provider_id=doc["provider_id"],
                    title=doc["title"], awarded_on=doc["awarded_on"], ects=doc["ects"],
                    eqf_level=doc["eqf_level"], status=doc["status"],
-                   recorded_at=doc["history"][-1]["recorded_at"],
+                   recorded_at=content_recorded_at(doc["history"]),
                    programme_id=doc.get("programme_id"), pathway_id=doc.get("pathway_id"),
                    grade=doc.get("grade"), assessment=doc.get("assessment"),
                    components=tuple(doc.get("components", ())),
                    part_of=tuple(doc.get("part_of", ())), status_entries=tuple(status_entries))
+
+
+# Events that change what a credential says; status changes live in the status lists instead.
+CONTENT_EVENTS = ("CredentialIssued", "CredentialStacked", "CredentialCorrected")
+
+
+def content_recorded_at(history: Sequence[Mapping[str, Any]]) -> str:
+    """When the credential's content last changed: its documents' validFrom and issued."""
+    return [e for e in history if e["event"] in CONTENT_EVENTS][-1]["recorded_at"]
 
 
 @dataclass(frozen=True)
