@@ -90,16 +90,21 @@ def specification(record: ExportInput, programme: Programme) -> Document:
         node["language"] = language
     if programme.prerequisites:
         node["entryRequirement"] = note(programme.anchor("prerequisites"), programme.prerequisites)
-    notes = []
-    if programme.nqf_level is not None:
-        notes.append(note(programme.anchor("nqf-level"), f"National qualifications framework level "
-                                              f"{programme.nqf_level}"))
-    if programme.stackable is not None:
-        notes.append(note(programme.anchor("stackability"), "Stackable with other micro-credentials"
-                          if programme.stackable else "Not designed for stacking"))
-    if notes:
+    if notes := additional_notes(programme):
         node["additionalNote"] = notes
     return node
+
+
+def additional_notes(programme: Programme) -> list[Document]:
+    """The national level (as a note: the profile wants a concept of the EU's NQF vocabulary,
+    which the ledger holds no mapping to) and whether the programme stacks."""
+    texts = {}
+    if programme.nqf_level is not None:
+        texts["nqf-level"] = f"National qualifications framework level {programme.nqf_level}"
+    if programme.stackable is not None:
+        texts["stackability"] = ("Stackable with other micro-credentials" if programme.stackable
+                                 else "Not designed for stacking")
+    return [note(programme.anchor(anchor), text) for anchor, text in texts.items()]
 
 
 def stack_specification(record: ExportInput, stack: Credential,
