@@ -1,13 +1,23 @@
-"""Credential status: credential id -> issuer, learner, award and current status."""
+"""Credential status: credential id -> issuer, learner, award and current status, and the
+credential's place in the Bitstring Status Lists.
+
+A credential's status index is the store position of the event that issued it: unique, the
+same in every rebuild and whichever Kafka partition delivers it. The lists' bits are read
+from these per-credential rows, so a revocation sets its bit in the very row update that
+records it, and no row is shared by many streams (which out-of-order partitions would break).
+"""
 
 from ledger.projections.base import Document
 from ledger.projections.envelope import Envelope
 from ledger.projections.transcripts import STATUS_AFTER
 
+LIST_SIZE = 131_072  # entries per status list: the W3C minimum (16 KB uncompressed)
+
 
 class CredentialStatus:
     name = "status"
     table = "rm_status"
+    indexed = {"status_list": "{bigint}"}
 
     def owner(self, envelope: Envelope) -> str | None:
         return None
@@ -29,6 +39,8 @@ class CredentialStatus:
                 "pathway_id": d.get("pathway_id"), "title": d["title"],
                 "awarded_on": d["awarded_on"], "status": "active",
                 "status_changed_at": envelope.time,
+                "status_index": envelope.position,
+                "status_list": envelope.position // LIST_SIZE,
             }
         if doc is None:
             return None
