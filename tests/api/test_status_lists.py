@@ -5,6 +5,7 @@ from urllib.parse import urlparse
 
 from ledger.projections.status import LIST_SIZE
 from ledger.signing import data_integrity
+from ledger.standards import Standards
 from ledger.status_lists import StatusLists, bit_set, decode
 from tests.helpers import Api, World, build_world, created, problem
 
@@ -113,3 +114,12 @@ def test_status_indexes_are_the_same_after_a_rebuild(api: Api):
     after = {c["id"]: api.ledger.read_models.get("status", c["id"]) for c in issued}
     assert after == before
     assert [before[c["id"]]["status_index"] for c in issued] == [c["position"] for c in issued]
+
+
+def test_a_missing_standards_cache_is_a_503_that_names_the_fix(api: Api, tmp_path, monkeypatch):
+    world = build_world(api)
+    issued = world.issue()
+    status_entries(world, issued["id"], issued["position"])
+    monkeypatch.setattr(api.ledger.status_lists, "standards", Standards(tmp_path / "empty"))
+    body = problem(api.anonymous().get("/v1/status-lists/revocation-0"), 503)
+    assert "ledger standards pull" in body["detail"]
