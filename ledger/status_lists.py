@@ -132,25 +132,24 @@ class StatusLists:
 
     def published(self, list_id: str) -> PublishedList:
         parsed = ListId.parse(list_id)
-        newest = parsed and self.read_models.newest("status", "status_list", parsed.number)
+        newest = parsed and self.read_models.newest("status", status_list=parsed.number)
         if parsed is None or newest is None:
             raise NotFound(f"status list {list_id} not found")
         # Re-signed only when a row of the list changed (or the ledger's key rotated).
-        stamp = (newest, self.keys.current(LEDGER_ISSUER).key_id)
+        position, latest = newest
+        stamp = (position, self.keys.current(LEDGER_ISSUER).key_id)
         with self._lock:
             cached = self._published.get(str(parsed))
             if cached is None or cached[0] != stamp:
-                cached = (stamp, self._publish(parsed))
+                # The newest change dates the list: the same rows give the same bytes.
+                cached = (stamp, self._publish(parsed, timestamp(latest["changed_at"])))
                 self._published[str(parsed)] = cached
         return cached[1]
 
-    def _publish(self, list_id: ListId) -> PublishedList:
-        rows = self.read_models.where("status", "status_list", list_id.number)
-        flagged = PURPOSES[list_id.purpose]
-        bits = bitstring(row["status_index"] % LIST_SIZE for row in rows
-                         if row["status"] in flagged)
-        # The newest status change dates the list: the same rows give the same bytes.
-        valid_from = timestamp(max(row["status_changed_at"] for row in rows))
+    def _publish(self, list_id: ListId, valid_from: str) -> PublishedList:
+        flagged = self.read_models.where("status", status_list=list_id.number,
+                                         status=PURPOSES[list_id.purpose])
+        bits = bitstring(row["status_index"] % LIST_SIZE for row in flagged)
         key = self.keys.current(LEDGER_ISSUER)
         unsigned = list_credential(self.urls, list_id, bits, key.did, valid_from)
         signed = data_integrity.sign(unsigned, key, valid_from, self.standards)

@@ -17,7 +17,8 @@ LIST_SIZE = 131_072  # entries per status list: the W3C minimum (16 KB uncompres
 class CredentialStatus:
     name = "status"
     table = "rm_status"
-    indexed = {"status_list": "{bigint}"}
+    # The lists select their credentials, and the few flagged ones among them, by these.
+    indexed = {"status_list": "{bigint}", "status": "TEXT"}
 
     def owner(self, envelope: Envelope) -> str | None:
         return None
@@ -30,6 +31,12 @@ class CredentialStatus:
         return [envelope.data["credential_id"]]
 
     def evolve(self, doc: Document | None, envelope: Envelope, key: str) -> Document | None:
+        doc = self._evolve(doc, envelope, key)
+        if doc is not None:
+            doc["changed_at"] = envelope.time  # dates the status list that holds it
+        return doc
+
+    def _evolve(self, doc: Document | None, envelope: Envelope, key: str) -> Document | None:
         name, d = envelope.name, envelope.data
         if name in ("CredentialIssued", "CredentialStacked"):
             return {

@@ -157,26 +157,33 @@ class ReadModelStore:
         )
         return [orjson.loads(row["doc"]) for row in rows]
 
-    def where(self, name: str, column: str, value: Any) -> list[Document]:
-        """Documents whose indexed `column` holds `value`."""
-        self._check_indexed(name, column)
+    def where(self, name: str, **equal: Any) -> list[Document]:
+        """Documents whose indexed columns hold the given values (a tuple: any of them)."""
+        condition, params = self._condition(name, equal)
         rows = self.database.query(
-            f"SELECT doc FROM {self.projections[name].table} WHERE {column} = ? ORDER BY key",
-            (value,))
+            f"SELECT doc FROM {self.projections[name].table} WHERE {condition} ORDER BY key",
+            params)
         return [orjson.loads(row["doc"]) for row in rows]
 
-    def newest(self, name: str, column: str, value: Any) -> int | None:
-        """The newest position among the documents whose `column` holds `value` (None: no
-        such document); it changes whenever one of them does."""
-        self._check_indexed(name, column)
+    def newest(self, name: str, **equal: Any) -> tuple[int, Document] | None:
+        """The most recently changed of those documents, with its position (None: there is
+        none); the position moves whenever any of them changes."""
+        condition, params = self._condition(name, equal)
         row = self.database.query_one(
-            f"SELECT MAX(position) AS newest FROM {self.projections[name].table} "
-            f"WHERE {column} = ?", (value,))
-        return row["newest"] if row else None
+            f"SELECT position, doc FROM {self.projections[name].table} WHERE {condition} "
+            "ORDER BY position DESC LIMIT 1", params)
+        return (row["position"], orjson.loads(row["doc"])) if row else None
 
-    def _check_indexed(self, name: str, column: str) -> None:
-        if column not in indexed(self.projections[name]):
-            raise ValueError(f"{column} is not an indexed column of {name}")
+    def _condition(self, name: str, equal: dict[str, Any]) -> tuple[str, list[Any]]:
+        unknown = set(equal) - set(indexed(self.projections[name]))
+        if unknown or not equal:
+            raise ValueError(f"not indexed columns of {name}: {sorted(unknown) or 'none given'}")
+        clauses, params = [], []
+        for column, value in equal.items():
+            values = list(value) if isinstance(value, tuple | list) else [value]
+            clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+            params += values
+        return " AND ".join(clauses), params
 
     def all(self, name: str) -> list[Document]:
         rows = self.database.query(f"SELECT doc FROM {self.projections[name].table} ORDER BY key")

@@ -10,11 +10,15 @@ from tests.helpers import seed_ledger
 def test_rows_are_selected_by_an_indexed_column(ledger: Ledger):
     seeded = seed_ledger(ledger)
     ledger.wait_for(seeded.position)
-    rows = ledger.read_models.where("status", "status_list", 0)
+    second = seeded.credential_ids[1]  # revoked last
+    rows = ledger.read_models.where("status", status_list=0)
     assert sorted(r["credential_id"] for r in rows) == sorted(seeded.credential_ids)
-    assert ledger.read_models.newest("status", "status_list", 0) == seeded.position
-    assert ledger.read_models.where("status", "status_list", 1) == []
-    assert ledger.read_models.newest("status", "status_list", 1) is None
+    revoked = ledger.read_models.where("status", status_list=0, status=("revoked", "suspended"))
+    assert [r["credential_id"] for r in revoked] == [second]
+    position, newest = ledger.read_models.newest("status", status_list=0)
+    assert position == seeded.position and newest["credential_id"] == second
+    assert ledger.read_models.where("status", status_list=1) == []
+    assert ledger.read_models.newest("status", status_list=1) is None
 
 
 def test_a_table_without_a_declared_column_is_given_it_and_rebuilt(settings: Settings):
@@ -31,7 +35,7 @@ def test_a_table_without_a_declared_column_is_given_it_and_rebuilt(settings: Set
     try:
         second.wait_for(seeded.position)
         assert second.read_models.all("status") == before
-        rows = second.read_models.where("status", "status_list", 0)
+        rows = second.read_models.where("status", status_list=0)
         assert len(rows) == len(seeded.credential_ids)
     finally:
         second.close()
