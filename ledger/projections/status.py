@@ -12,6 +12,7 @@ from ledger.projections.envelope import Envelope
 from ledger.projections.transcripts import STATUS_AFTER
 
 LIST_SIZE = 131_072  # entries per status list: the W3C minimum (16 KB uncompressed)
+CHANGES_ROW = {"CredentialIssued", "CredentialStacked", "CredentialCorrected", *STATUS_AFTER}
 
 
 class CredentialStatus:
@@ -24,9 +25,9 @@ class CredentialStatus:
         return None
 
     def keys(self, envelope: Envelope) -> list[str]:
-        if envelope.aggregate != "LearnerRecord" or "credential_id" not in envelope.data:
-            return []
-        if envelope.name == "RecognitionRecorded":
+        # Only what the row holds: other credential events (sharing, recognition) would
+        # move the row, and with it re-date and re-sign its status list, for nothing.
+        if envelope.aggregate != "LearnerRecord" or envelope.name not in CHANGES_ROW:
             return []
         return [envelope.data["credential_id"]]
 

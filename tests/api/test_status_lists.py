@@ -123,3 +123,13 @@ def test_a_missing_standards_cache_is_a_503_that_names_the_fix(api: Api, tmp_pat
     monkeypatch.setattr(api.ledger.status_lists, "standards", Standards(tmp_path / "empty"))
     body = problem(api.anonymous().get("/v1/status-lists/revocation-0"), 503)
     assert "ledger standards pull" in body["detail"]
+
+
+def test_sharing_a_credential_leaves_its_status_list_as_it_was(api: Api):
+    world = build_world(api)
+    issued = world.issue()
+    entry = status_entries(world, issued["id"], issued["position"])["revocation"]
+    before = served_list(api, entry)
+    shared = world.learner.post(f"/v1/credentials/{issued['id']}/share", {"shared": True})
+    status_entries(world, issued["id"], created(shared, 200)["position"])
+    assert served_list(api, entry) == before
