@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ledger.config import Settings
+from ledger.portability_cli import keys_app, standards_app
 
 app = typer.Typer(help="Learner Record Ledger: a national, event-sourced micro-credential ledger.",
                   no_args_is_help=True, pretty_exceptions_show_locals=False)
@@ -17,6 +18,8 @@ app.add_typer(principals_app, name="principals")
 projections_app = typer.Typer(help="Read models: run the projections, rebuild them.",
                               no_args_is_help=True)
 app.add_typer(projections_app, name="projections")
+app.add_typer(keys_app, name="keys")
+app.add_typer(standards_app, name="standards")
 
 DataDir = Annotated[Path | None, typer.Option(
     "--data-dir", help="Embedded store folder (SQLite); ignored when DATABASE_URL is set "

@@ -24,5 +24,8 @@ if [ -z "${DATABASE_URL:-}" ]; then
   started_postgres=1
 fi
 
+# Exports are signed and validated offline against the standards bodies' artifacts.
+export LEDGER_STANDARDS_DIR="${LEDGER_STANDARDS_DIR:-$(cd "$root/.." && pwd)/shared/standards}"
+
 .venv/bin/ruff check .
 .venv/bin/pytest "$@"

@@ -27,6 +27,8 @@ from services.api.app import create_app
 from tests.helpers import Api
 
 ROOT = Path(__file__).resolve().parent.parent
+# The standards bodies' artifacts, next to the checkout (see ../shared/standards/README.md).
+STANDARDS = Path(os.environ.get("LEDGER_STANDARDS_DIR") or ROOT.parent / "shared" / "standards")
 
 
 @pytest.fixture(scope="session")
@@ -80,9 +82,10 @@ def make_settings(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
     if kind == "postgres":
         url = request.getfixturevalue("postgres_url")
         return Settings(database_url=url, data_dir=tmp_path, master_key=key,
-                        read_wait_seconds=10, kafka_bootstrap_servers=None)
+                        read_wait_seconds=10, kafka_bootstrap_servers=None,
+                        standards_dir=STANDARDS)
     return Settings(database_url=None, data_dir=tmp_path, master_key=key, read_wait_seconds=10,
-                    kafka_bootstrap_servers=None)
+                    kafka_bootstrap_servers=None, standards_dir=STANDARDS)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
