@@ -20,6 +20,27 @@ class PublicUrls:
     def credential(self, credential_id: str) -> str:
         return f"{self.base}/v1/credentials/{credential_id}"
 
+    @property
+    def ledger(self) -> str:
+        """The ledger's own issuer profile (it signs status lists and the CLR it compiles)."""
+        return self.issuer(LEDGER_ISSUER)
+
+    def edc(self, credential_id: str) -> str:
+        """The European Digital Credential's own id (a second document of the credential)."""
+        return f"{self.base}/v1/credentials/{credential_id}/edc"
+
+    def programme(self, programme_id: str) -> str:
+        return f"{self.base}/v1/register/microcredentials/{programme_id}"
+
+    def pathway(self, pathway_id: str) -> str:
+        return f"{self.base}/v1/pathways/{pathway_id}"
+
+    def learner(self, learner_id: str) -> str:
+        return f"{self.base}/v1/learners/{learner_id}"
+
+    def export(self, learner_id: str, kind: str) -> str:
+        return f"{self.base}/v1/learners/{learner_id}/exports/{kind}"
+
     def verification(self, credential_id: str) -> str:
         """Where anyone can check a credential (the PDF's link and QR code)."""
         return f"{self.base}/v1/verify/{credential_id}"

@@ -77,7 +77,7 @@ def test_status_is_the_verification_url_and_the_display_its_qr_code():
     record = georgian_record()
     item = record.credentials[0]
     document = edc.credential(record, item)
-    verify = record.urls.verify(item.id)
+    verify = record.urls.verification(item.id)
     assert document["cred:credentialStatus"]["@value"] == verify
     image = document["displayParameter"]["individualDisplay"]["displayDetail"]["image"]
     assert base64.b64decode(image["content"]) == qr_png(verify)
@@ -125,4 +125,4 @@ def test_the_credential_and_its_issuer_are_identified_by_https_urls():
     item = record.credentials[0]
     document = edc.credential(record, item)
     assert document["id"] == f"https://ledger.example.ge/v1/credentials/{item.id}/edc"
-    assert document["issuer"]["id"] == record.urls.provider(item.provider_id)
+    assert document["issuer"]["id"] == record.urls.issuer(item.provider_id)

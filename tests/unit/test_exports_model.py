@@ -67,7 +67,7 @@ def test_providers_and_programmes_come_from_the_register():
         "Provider.Registered", PROVIDER, 1, {"name": "Kutaisi Community College",
                                              "country": "GE", "kind": "vocational",
                                              "legal_identifier": None})), URLS, did="did:key:z")
-    assert provider.url == f"{URLS.base}/v1/providers/{PROVIDER}"
+    assert provider.url == f"{URLS.base}/v1/issuers/{PROVIDER}"
     assert (provider.legal_identifier, provider.did) == (None, "did:key:z")
     spec = PROGRAMMES["solar"]["spec"]
     programme = Programme.from_register(evolve_programme(None, envelope(
@@ -94,7 +94,7 @@ def test_the_roots_of_a_record_are_its_stacks_and_unstacked_credentials():
 
 
 def test_urls_and_formatting():
-    assert urls_for("https://ledger.example.ge/").verify("x") == \
+    assert urls_for("https://ledger.example.ge/").verification("x") == \
         "https://ledger.example.ge/v1/verify/x"
     assert (hours(150.0), hours(37.5)) == ("PT150H", "PT37H30M")
     assert (number(6.0), number(2.5)) == ("6", "2.5")

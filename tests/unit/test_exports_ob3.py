@@ -59,7 +59,7 @@ def test_ids_are_stable_https_urls_and_the_same_record_gives_the_same_document()
     assert first == again
     for document in first:
         assert document["id"].startswith("https://ledger.example.ge/v1/credentials/")
-        assert document["issuer"]["id"].startswith("https://ledger.example.ge/v1/providers/")
+        assert document["issuer"]["id"].startswith("https://ledger.example.ge/v1/issuers/")
 
 
 def test_the_status_is_the_revocation_entry_as_one_object():

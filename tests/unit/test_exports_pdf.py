@@ -27,13 +27,13 @@ def test_every_credential_has_its_status_a_verify_link_and_a_qr_code():
     record = georgian_record()
     text, reader = read(transcript_pdf(record))
     for item in record.credentials:
-        assert record.urls.verify(item.id) in text
+        assert record.urls.verification(item.id) in text
     assert "Status: REVOKED" in text
     assert "Status: SUSPENDED" in text
     assert text.count("Status: Active") == 5
     links = {a.get_object()["/A"]["/URI"] for page in reader.pages
              for a in page.get("/Annots", [])}
-    assert links == {record.urls.verify(item.id) for item in record.credentials}
+    assert links == {record.urls.verification(item.id) for item in record.credentials}
     images = sum(len(page.images) for page in reader.pages)
     assert images == len(record.credentials)
 

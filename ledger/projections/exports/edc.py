@@ -38,7 +38,8 @@ def credential(record: ExportInput, item: Credential) -> Document:
         "credentialSchema": SCHEMA,
         # The profile allows one status, an xsd:anyURI literal: the public verification
         # endpoint. Written as the compact IRI, because the VC 1.1 term would make it a node.
-        "cred:credentialStatus": {"@value": record.urls.verify(item.id), "type": "xsd:anyURI"},
+        "cred:credentialStatus": {"@value": record.urls.verification(item.id),
+                                  "type": "xsd:anyURI"},
         "displayParameter": display(record, item),
         "issuer": elm.organisation(provider),
         "issuanceDate": timestamp(item.recorded_at),
@@ -64,7 +65,7 @@ def achievement(record: ExportInput, item: Credential) -> Document:
     awarding = {"id": f"urn:epass:awardingProcess:{item.id}", "type": "AwardingProcess",
                 "awardingBody": elm.organisation(record.provider_of(item)),
                 "awardingDate": midnight(item.awarded_on)}
-    verify = record.urls.verify(item.id)
+    verify = record.urls.verification(item.id)
     node: Document = {
         "id": f"urn:epass:learningAchievement:{item.id}", "type": "LearningAchievement",
         "title": tagged(item.title), "awardedBy": awarding,
@@ -90,7 +91,7 @@ def display(record: ExportInput, item: Credential) -> Document:
     """How a wallet shows the credential: its title, and as its one page the QR code of its
     verification link."""
     language = eu.language(language_of(item.title))
-    image = base64.b64encode(qr_png(record.urls.verify(item.id))).decode("ascii")
+    image = base64.b64encode(qr_png(record.urls.verification(item.id))).decode("ascii")
     return {
         "id": f"urn:epass:displayParameter:{item.id}", "type": "DisplayParameter",
         "title": tagged(item.title), "language": language, "primaryLanguage": language,

@@ -125,7 +125,7 @@ def instance(node: etree._Element, record: ExportInput, item: Credential,
              programme: Programme | None) -> None:
     """What the learner achieved: when, the grade, the credits (never on a stack), levels."""
     add(node, "identifier", item.id, type="credential")
-    add(node, "identifier", record.urls.verify(item.id), type="verification-url")
+    add(node, "identifier", record.urls.verification(item.id), type="verification-url")
     add(node, "date", item.awarded_on)
     add(node, "status", "passed")
     if item.grade:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.domain.errors import NotFound
+from ledger.urls import PublicUrls
 
 Document = dict[str, Any]
 
@@ -20,44 +21,8 @@ class NothingToExport(NotFound):
     title = "Nothing to export"
 
 
-@dataclass(frozen=True)
-class Urls:
-    """Stable public identifiers, all under the ledger's public base URL."""
-
-    base: str
-
-    @property
-    def ledger(self) -> str:
-        return f"{self.base}/"
-
-    def credential(self, credential_id: str) -> str:
-        return f"{self.base}/v1/credentials/{credential_id}"
-
-    def edc(self, credential_id: str) -> str:
-        """The European Digital Credential's own id (a second document of the credential)."""
-        return f"{self.base}/v1/credentials/{credential_id}/edc"
-
-    def verify(self, credential_id: str) -> str:
-        return f"{self.base}/v1/verify/{credential_id}"
-
-    def provider(self, provider_id: str) -> str:
-        return f"{self.base}/v1/providers/{provider_id}"
-
-    def programme(self, programme_id: str) -> str:
-        return f"{self.base}/v1/register/microcredentials/{programme_id}"
-
-    def pathway(self, pathway_id: str) -> str:
-        return f"{self.base}/v1/pathways/{pathway_id}"
-
-    def learner(self, learner_id: str) -> str:
-        return f"{self.base}/v1/learners/{learner_id}"
-
-    def export(self, learner_id: str, kind: str) -> str:
-        return f"{self.base}/v1/learners/{learner_id}/exports/{kind}"
-
-
-def urls_for(public_base_url: str) -> Urls:
-    return Urls(public_base_url.rstrip("/"))
+def urls_for(public_base_url: str) -> PublicUrls:
+    return PublicUrls(public_base_url)
 
 
 @dataclass(frozen=True)
@@ -101,10 +66,10 @@ class Provider:
     did: str | None = None  # the did:key that signs its credentials
 
     @classmethod
-    def from_register(cls, doc: Mapping[str, Any], urls: Urls,
+    def from_register(cls, doc: Mapping[str, Any], urls: PublicUrls,
                       did: str | None = None) -> "Provider":
         return cls(id=doc["id"], name=doc["name"], country=doc["country"], kind=doc["kind"],
-                   url=urls.provider(doc["id"]), legal_identifier=doc.get("legal_identifier"),
+                   url=urls.issuer(doc["id"]), legal_identifier=doc.get("legal_identifier"),
                    did=did)
 
 
@@ -135,7 +100,7 @@ class Programme:
         return f"{self.url}#{part}"
 
     @classmethod
-    def from_register(cls, doc: Mapping[str, Any], urls: Urls) -> "Programme":
+    def from_register(cls, doc: Mapping[str, Any], urls: PublicUrls) -> "Programme":
         optional = ("workload_hours", "nqf_level", "prerequisites", "supervision", "stackable",
                     "language", "isced_f")
         return cls(id=doc["id"], provider_id=doc["provider_id"], url=urls.programme(doc["id"]),
@@ -204,7 +169,7 @@ class ExportInput:
     providers: Mapping[str, Provider]
     programmes: Mapping[str, Programme]
     operator: Operator
-    urls: Urls
+    urls: PublicUrls
     as_of: str  # RFC 3339: the time of the record's latest change
     _by_id: dict[str, Credential] = field(init=False, repr=False, compare=False)
 

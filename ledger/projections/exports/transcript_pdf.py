@@ -100,7 +100,7 @@ def entry(pdf: Transcript, record: ExportInput, item: Credential, indent: float)
     if pdf.will_page_break(QR_SIZE + 4):
         pdf.add_page()
     top, left = pdf.get_y(), pdf.l_margin + indent
-    verify = record.urls.verify(item.id)
+    verify = record.urls.verification(item.id)
     pdf.image(io.BytesIO(qr_png(verify)), x=pdf.w - pdf.r_margin - QR_SIZE, y=top,
               w=QR_SIZE, h=QR_SIZE)
     width = pdf.w - pdf.r_margin - QR_SIZE - 4 - left
