@@ -17,6 +17,7 @@ from ledger import commands
 from ledger.committer import Command, GroupCommitter, Idempotency, Outcome
 from ledger.domain.actors import Actor
 from ledger.domain.errors import Forbidden, NotFound
+from ledger.portability import Portability
 from ledger.projections.envelope import from_stored
 from ledger.projections.progress import KafkaWatermarks, StoredPositions
 from ledger.projections.register import programme_approved_on, provider_accredited_on
@@ -68,6 +69,7 @@ class Ledger:
     standards: Standards
     urls: PublicUrls
     status_lists: StatusLists
+    portability: "Portability"
 
     # -- writes ---------------------------------------------------------------------------
 

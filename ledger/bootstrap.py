@@ -13,6 +13,8 @@ from ledger import kafka
 from ledger.application import Ledger, LedgerApplication
 from ledger.committer import GroupCommitter
 from ledger.config import Settings
+from ledger.portability import Portability
+from ledger.projections.exports.model import Operator
 from ledger.projections.progress import KafkaWatermarks, StoredPositions
 from ledger.projections.register import Register
 from ledger.projections.runner import NotificationLogRunner
@@ -92,14 +94,17 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True)
     keystore = keys.KeyStore(database, secret)
     standards = Standards(settings.standards_path)
     urls = PublicUrls(settings.public_base_url)
+    ledger_vault = vault.Vault(database, secret)
     ledger = Ledger(
         app=app, database=database, committer=committer, read_models=read_models,
-        runner=runner, progress=progress, vault=vault.Vault(database, secret),
+        runner=runner, progress=progress, vault=ledger_vault,
         principals=principals.Principals(database),
         events=EventLog(database, app.recorder.events_table_name),
         read_wait_seconds=settings.read_wait_seconds, bulk_chunk_size=settings.bulk_chunk_size,
         keys=keystore, standards=standards, urls=urls,
         status_lists=StatusLists(read_models, keystore, standards, urls),
+        portability=Portability(read_models, ledger_vault, keystore, standards, urls,
+                                Operator(settings.operator_name, settings.operator_country)),
     )
     if runner is not None:
         runner.start()

@@ -159,7 +159,7 @@ def pg_api(pg_ledger: Ledger) -> Iterator[Api]:
 
 def load_standards_check() -> ModuleType:
     """The standards folder's check.py (LEDGER_STANDARDS_DIR, default ../shared/standards)."""
-    folder = Path(os.environ.get("LEDGER_STANDARDS_DIR", ROOT.parent / "shared" / "standards"))
+    folder = STANDARDS
     spec = importlib.util.spec_from_file_location("standards_check", folder / "check.py")
     assert spec and spec.loader and (folder / "check.py").is_file(), \
         f"no check.py in {folder}: set LEDGER_STANDARDS_DIR to the standards folder"

@@ -15,13 +15,14 @@ from ledger.domain.errors import (
     LedgerError,
     NotFound,
     RuleViolation,
+    Unauthenticated,
 )
 from ledger.standards import StandardsMissing
 
 log = logging.getLogger(__name__)
 
-STATUS = {NotFound: 404, RuleViolation: 409, Conflict: 409, Forbidden: 403, InvalidRequest: 422,
-          StandardsMissing: 503}
+STATUS = {Unauthenticated: 401, NotFound: 404, RuleViolation: 409, Conflict: 409,
+          Forbidden: 403, InvalidRequest: 422, StandardsMissing: 503}
 PROBLEM = "application/problem+json"
 
 

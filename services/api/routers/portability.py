@@ -1,4 +1,5 @@
-"""Public portability endpoints: issuer profiles, status lists, verification of documents."""
+"""Portability: a learner's exports, shared credentials, issuer profiles, status lists and
+verification of documents."""
 
 import asyncio
 
@@ -9,13 +10,38 @@ from fastapi.responses import Response
 from ledger.domain.errors import InvalidRequest
 from ledger.issuers import issuer_profile
 from ledger.verification import DocumentVerifier
-from services.api.deps import LedgerDep, MinPosition
+from services.api.deps import CurrentActor, LedgerDep, MinPosition, OptionalActor
 
 router = APIRouter(prefix="/v1", tags=["portability"])
 
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 # Lists change with every revocation; verifiers may hold one this long.
 STATUS_LIST_MAX_AGE = 30
+
+
+@router.get("/learners/{learner_id}/exports/{kind}", responses={200: {"content": {
+    media: {} for media in ("application/ld+json", "application/xml", "application/pdf")}}})
+def learner_export(learner_id: str, kind: str, ledger: LedgerDep, actor: CurrentActor,
+                   min_position: MinPosition = None):
+    """The learner's record as `clr` (CLR 2.0, signed), `ob3` (a list of signed OB 3.0
+    credentials), `edc` (European Digital Credentials, ELM v3), `elmo` (EMREX ELMO XML) or
+    `pdf` (a printable transcript with verification links)."""
+    ledger.wait_for(min_position)
+    export = ledger.portability.export(actor, learner_id, kind)
+    headers = {"Content-Digest": f"sha-256=:{export.digest_base64}:"}
+    if kind in ("pdf", "elmo"):
+        suffix = "pdf" if kind == "pdf" else "xml"
+        headers["Content-Disposition"] = f'inline; filename="transcript-{learner_id}.{suffix}"'
+    return Response(export.content, media_type=export.media_type, headers=headers)
+
+
+@router.get("/credentials/{credential_id}/ob3")
+def credential_ob3(credential_id: str, ledger: LedgerDep, actor: OptionalActor,
+                   min_position: MinPosition = None):
+    """One signed OB 3.0 AchievementCredential: public once the learner shared it."""
+    ledger.wait_for(min_position)
+    return Response(orjson.dumps(ledger.portability.credential_ob3(actor, credential_id)),
+                    media_type="application/json")
 
 
 @router.get("/issuers/{issuer_id}")
