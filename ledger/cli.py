@@ -185,6 +185,42 @@ def projector(
         raise typer.Exit(1)
 
 
+@app.command()
+def exporter(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None:
+    """Publish each learner's updated exports (OB 3.0, CLR 2.0, EDC, ELMO; the PDF by digest)
+    to ledger.exports whenever their record changes, once the read models have caught up."""
+    from ledger.bootstrap import bootstrap
+    from ledger.kafka import (
+        DEAD_LETTERS,
+        EVENTS,
+        EXPORTS,
+        consumer_factory,
+        ensure_topics,
+        idempotent_producer,
+    )
+    from services.exporter.exporter import SCHEMA, Exporter
+
+    stop = _stop_on_signals()
+    settings = _settings(data_dir)
+    if not settings.kafka_bootstrap_servers:
+        typer.echo("error: set KAFKA_BOOTSTRAP_SERVERS to run the exporter", err=True)
+        raise typer.Exit(2)
+    _serve_metrics(metrics_port)
+    prefix = settings.kafka_topic_prefix
+    ensure_topics(settings.kafka_bootstrap_servers, prefix=prefix)
+    ledger = bootstrap(settings)
+    ledger.database.execute_script(SCHEMA)
+    producer = idempotent_producer(settings.kafka_bootstrap_servers, "ledger-exporter")
+    try:
+        Exporter(ledger.portability, ledger.progress, ledger.database,
+                 consumer_factory(settings.kafka_bootstrap_servers, group_prefix=prefix),
+                 producer, topic=prefix + EVENTS, dlq_topic=prefix + DEAD_LETTERS,
+                 exports_topic=prefix + EXPORTS).run(stop)
+    finally:
+        producer.close()
+        ledger.close()
+
+
 @projections_app.command("run")
 def run_projections(data_dir: DataDir = None) -> None:
     """Follow the store's notification log and keep the read models up to date (for an API

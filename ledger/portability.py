@@ -24,6 +24,7 @@ from ledger.projections.exports.model import (
     Document,
     ExportInput,
     Learner,
+    NothingToExport,
     Operator,
     Programme,
     Provider,
@@ -211,7 +212,12 @@ class Portability:
         format's URL and digest, the published formats themselves, and every credential's
         status (revocation does not change a signed credential; its status list says it)."""
         record = self.record(learner_id)
-        exports = {kind: self.render(record, kind) for kind in MEDIA_TYPES}
+        exports = {}
+        for kind in MEDIA_TYPES:
+            try:
+                exports[kind] = self.render(record, kind)
+            except NothingToExport:  # a CLR needs a credential; a new learner has none yet
+                continue
         return {
             "learner_id": learner_id,
             "position": position,
