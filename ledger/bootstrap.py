@@ -13,16 +13,21 @@ from ledger import kafka
 from ledger.application import Ledger, LedgerApplication
 from ledger.committer import GroupCommitter
 from ledger.config import Settings
+from ledger.portability import Portability
+from ledger.projections.exports.model import Operator
 from ledger.projections.progress import KafkaWatermarks, StoredPositions
 from ledger.projections.register import Register
 from ledger.projections.runner import NotificationLogRunner
 from ledger.projections.status import CredentialStatus
 from ledger.projections.store import ReadModelStore
 from ledger.projections.transcripts import Transcripts
-from ledger.store import principals, side_tables, vault
+from ledger.standards import Standards
+from ledger.status_lists import StatusLists
+from ledger.store import keys, principals, side_tables, vault
 from ledger.store.database import Database
 from ledger.store.events import EventLog
 from ledger.unit_of_work import AggregateCache
+from ledger.urls import PublicUrls
 
 
 class ConfigurationError(Exception):
@@ -69,7 +74,8 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True)
     with schema_lock(settings):
         app = LedgerApplication(env=settings.eventsourcing_env())
         database = Database(app.recorder.datastore, postgres=settings.uses_postgres)
-        database.execute_script(vault.SCHEMA + principals.SCHEMA + side_tables.SCHEMA)
+        database.execute_script(vault.SCHEMA + principals.SCHEMA + side_tables.SCHEMA
+                                + keys.SCHEMA)
         read_models = ReadModelStore(database, projections())
         read_models.create_tables()
         database.execute_script(kafka.SCHEMA)
@@ -84,12 +90,21 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True)
     cache = AggregateCache(app, settings.aggregate_cache_size)
     committer = GroupCommitter(app, database, cache, settings.batch_max_commands,
                                on_commit=runner.wake if runner else lambda _: None)
+    secret = master_key(settings)
+    keystore = keys.KeyStore(database, secret)
+    standards = Standards(settings.standards_path)
+    urls = PublicUrls(settings.public_base_url)
+    ledger_vault = vault.Vault(database, secret)
     ledger = Ledger(
         app=app, database=database, committer=committer, read_models=read_models,
-        runner=runner, progress=progress, vault=vault.Vault(database, master_key(settings)),
+        runner=runner, progress=progress, vault=ledger_vault,
         principals=principals.Principals(database),
         events=EventLog(database, app.recorder.events_table_name),
         read_wait_seconds=settings.read_wait_seconds, bulk_chunk_size=settings.bulk_chunk_size,
+        keys=keystore, standards=standards, urls=urls,
+        status_lists=StatusLists(read_models, keystore, standards, urls),
+        portability=Portability(read_models, ledger_vault, keystore, standards, urls,
+                                Operator(settings.operator_name, settings.operator_country)),
     )
     if runner is not None:
         runner.start()

@@ -10,6 +10,7 @@ from ledger.audit.replay_cli import replay_app
 from ledger.cli_options import DataDir
 from ledger.cli_options import settings_for as _settings
 from ledger.learners_cli import learners_app
+from ledger.portability_cli import keys_app, standards_app
 from ledger.projections.rebuild_cli import rebuild_projection
 
 app = typer.Typer(help="Learner Record Ledger: a national, event-sourced micro-credential ledger.",
@@ -23,6 +24,8 @@ app.add_typer(projections_app, name="projections")
 projections_app.command("rebuild")(rebuild_projection)
 app.add_typer(replay_app, name="audit")
 app.add_typer(learners_app, name="learners")
+app.add_typer(keys_app, name="keys")
+app.add_typer(standards_app, name="standards")
 
 
 @app.command()
@@ -175,6 +178,42 @@ def projector(
         ledger.close()
     if failed.is_set():
         raise typer.Exit(1)
+
+
+@app.command()
+def exporter(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None:
+    """Publish each learner's updated exports (OB 3.0, CLR 2.0, EDC, ELMO; the PDF by digest)
+    to ledger.exports whenever their record changes, once the read models have caught up."""
+    from ledger.bootstrap import bootstrap
+    from ledger.kafka import (
+        DEAD_LETTERS,
+        EVENTS,
+        EXPORTS,
+        consumer_factory,
+        ensure_topics,
+        idempotent_producer,
+    )
+    from services.exporter.exporter import SCHEMA, Exporter
+
+    stop = _stop_on_signals()
+    settings = _settings(data_dir)
+    if not settings.kafka_bootstrap_servers:
+        typer.echo("error: set KAFKA_BOOTSTRAP_SERVERS to run the exporter", err=True)
+        raise typer.Exit(2)
+    _serve_metrics(metrics_port)
+    prefix = settings.kafka_topic_prefix
+    ensure_topics(settings.kafka_bootstrap_servers, prefix=prefix)
+    ledger = bootstrap(settings)
+    ledger.database.execute_script(SCHEMA)
+    producer = idempotent_producer(settings.kafka_bootstrap_servers, "ledger-exporter")
+    try:
+        Exporter(ledger.portability, ledger.progress, ledger.database,
+                 consumer_factory(settings.kafka_bootstrap_servers, group_prefix=prefix),
+                 producer, topic=prefix + EVENTS, dlq_topic=prefix + DEAD_LETTERS,
+                 exports_topic=prefix + EXPORTS).run(stop)
+    finally:
+        producer.close()
+        ledger.close()
 
 
 @projections_app.command("run")

@@ -11,7 +11,7 @@ import orjson
 from ledger.projections.base import Document, Projection
 from ledger.projections.progress import KafkaWatermarks
 from ledger.projections.replay import Progress, Replayer
-from ledger.projections.store import Folded
+from ledger.projections.store import Folded, indexed
 from ledger.projections.transcripts import assemble, present
 from ledger.store.database import Database
 
@@ -62,14 +62,15 @@ class Diff:
     differences: list[Difference] = field(default_factory=list)
 
 
-LiveRow = tuple[str | None, int, str]  # owner, position, doc as stored (JSON text)
+# owner, position, the document as stored (JSON text), the indexed columns' values
+LiveRow = tuple[str | None, int, str, tuple[Any, ...]]
 
 
 EQUAL, IN_FLIGHT = "equal", "in flight"
 
 
 def compare(name: str, key: str, live: LiveRow | None, replayed: Folded | None,
-            in_flight_allowed: bool) -> Difference | str:
+            in_flight_allowed: bool, columns: Sequence[str] = ()) -> Difference | str:
     """One document: EQUAL, IN_FLIGHT (a live row still catching up, when allowed), or the
     difference."""
     have = replayed is not None and replayed[2] is not None
@@ -80,23 +81,24 @@ def compare(name: str, key: str, live: LiveRow | None, replayed: Folded | None,
                                                               replayed[0])
     if not have:
         return Difference(name, key, "unexpected", live[1], None)
-    owner, position, text = live
+    owner, position, text, values = live
     if position != replayed[0]:
         if in_flight_allowed and position < replayed[0]:
             return IN_FLIGHT
         return Difference(name, key, "stale" if position < replayed[0] else "unexpected",
                           position, replayed[0])
     expected = replayed[2]
-    if owner == replayed[1] and orjson.dumps(expected).decode() == text:
-        return EQUAL
-    stored = orjson.loads(text)
-    expected = orjson.loads(orjson.dumps(expected))
-    if owner == replayed[1] and stored == expected:
-        return EQUAL
-    fields = sorted(k for k in set(stored) | set(expected) if stored.get(k) != expected.get(k))
+    wrong = [f"(column {c})" for c, v in zip(columns, values, strict=True)
+             if v != expected.get(c)]
     if owner != replayed[1]:
-        fields.append("(owner)")
-    return Difference(name, key, "changed", position, replayed[0], fields)
+        wrong.append("(owner)")
+    if not wrong and orjson.dumps(expected).decode() == text:
+        return EQUAL
+    stored, expected = orjson.loads(text), orjson.loads(orjson.dumps(expected))
+    fields = sorted(k for k in stored.keys() | expected.keys() if stored.get(k) != expected.get(k))
+    if not wrong and not fields:
+        return EQUAL
+    return Difference(name, key, "changed", position, replayed[0], fields + wrong)
 
 
 def live_snapshot(database: Database, projections: Sequence[Projection]
@@ -109,9 +111,13 @@ def live_snapshot(database: Database, projections: Sequence[Projection]
                      cursor.execute("SELECT projection, position FROM rm_positions").fetchall()}
         live = {}
         for projection in projections:
-            cursor.execute(f"SELECT key, owner, position, doc FROM {projection.table}")
-            live[projection.name] = {row["key"]: (row["owner"], row["position"], row["doc"])
-                                     for row in cursor.fetchall()}
+            columns = list(indexed(projection))
+            cursor.execute(f"SELECT {', '.join(['key', 'owner', 'position', 'doc', *columns])} "
+                           f"FROM {projection.table}")
+            live[projection.name] = {
+                row["key"]: (row["owner"], row["position"], row["doc"],
+                             tuple(row[c] for c in columns))
+                for row in cursor.fetchall()}
     return positions, live
 
 
@@ -147,12 +153,15 @@ def diff(ledger: "Ledger", names: Sequence[str] | None = None,
             if row is not None and row[1] > settled:
                 deferred.setdefault(name, []).append(key)
                 continue
-            _record(result, compare(name, key, row, docs.get(key), in_flight_allowed=False))
+            _record(result, compare(name, key, row, docs.get(key), in_flight_allowed=False,
+                                    columns=list(indexed(projection))))
     replayer.advance(top)
     for name, keys in deferred.items():
         docs, rows = replayer.documents[name], live[name]
+        columns = list(indexed(ledger.read_models.projections[name]))
         for key in keys:
-            _record(result, compare(name, key, rows[key], docs.get(key), in_flight_allowed=True))
+            _record(result, compare(name, key, rows[key], docs.get(key), in_flight_allowed=True,
+                                    columns=columns))
     return result
 
 

@@ -22,12 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from ledger.projections.base import Document, Projection
 from ledger.projections.envelope import Envelope, from_row
 from ledger.projections.replay import Replayer
-from ledger.projections.store import ReadModelStore, document_schema
+from ledger.projections.store import ReadModelStore, document_schema, indexed, stored_row
 from ledger.store.database import Cursor
 
 if TYPE_CHECKING:
@@ -48,6 +46,7 @@ class ShadowOf:
         self.name = projection.name
         self.live_table = projection.table
         self.table = projection.table + SHADOW_SUFFIX
+        self.indexed = indexed(projection)
 
     def keys(self, envelope: Envelope) -> list[str]:
         return self.projection.keys(envelope)
@@ -97,7 +96,7 @@ class ShadowRebuild:
 
     def _create_shadow(self) -> None:
         self.database.execute_script([f"DROP TABLE IF EXISTS {self.shadow.table}",
-                                      *document_schema(self.shadow.table)])
+                                      *document_schema(self.shadow.table, self.shadow.indexed)])
 
     def _fill(self) -> None:
         """Fold the log up to its current head in memory, then write the documents."""
@@ -107,7 +106,7 @@ class ShadowRebuild:
                             on_progress=lambda p: self.on_progress("folding", p, head))
         replayer.advance(head)
         self.events = replayer.events
-        rows = [(key, owner, position, orjson.dumps(doc).decode())
+        rows = [stored_row(self.shadow, key, owner, position, doc)
                 for key, (position, owner, doc) in replayer.documents[self.shadow.name].items()
                 if doc is not None]
         del replayer
@@ -117,15 +116,16 @@ class ShadowRebuild:
             self.on_progress("writing", min(start + CHUNK_ROWS, len(rows)), len(rows))
         self.position = head
 
-    def _insert(self, cursor: Cursor, rows: list[tuple[str, str | None, int, str]]) -> None:
+    def _insert(self, cursor: Cursor, rows: list[tuple[Any, ...]]) -> None:
         table = self.shadow.table
+        columns = ", ".join(["key", "owner", "position", "doc", *self.shadow.indexed])
         if self.database.postgres:
-            with cursor.raw.copy(f"COPY {table} (key, owner, position, doc) FROM STDIN") as copy:
+            with cursor.raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
-            cursor.executemany(f"INSERT INTO {table} (key, owner, position, doc) "
-                               "VALUES (?, ?, ?, ?)", rows)
+            marks = ", ".join("?" * (4 + len(self.shadow.indexed)))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
     def _catch_up(self, upto: int, cursor: Cursor | None = None) -> None:
         """Apply the events after the shadow's position up to `upto` with the store's own
@@ -167,14 +167,23 @@ class ShadowRebuild:
                            "AND position < ?", (head, self.shadow.name, head))
             cursor.execute(f"DROP TABLE {live}")
             cursor.execute(f"ALTER TABLE {shadow} RENAME TO {live}")
-            if self.database.postgres:
-                cursor.execute(f"ALTER INDEX {shadow}_owner RENAME TO {live}_owner")
-                cursor.execute(f"ALTER INDEX {shadow}_pkey RENAME TO {live}_pkey")
-            else:
-                cursor.execute(f"DROP INDEX {shadow}_owner")
-                cursor.execute(f"CREATE INDEX {live}_owner ON {live} (owner)")
+            self._rename_indexes(cursor)
             locked = time.perf_counter() - started
         return locked
+
+
+    def _rename_indexes(self, cursor: Cursor) -> None:
+        """The shadow's indexes take the live names (the next start creates none twice)."""
+        live, shadow = self.shadow.live_table, self.shadow.table
+        suffixes = ["owner", *self.shadow.indexed]
+        if self.database.postgres:
+            for suffix in [*suffixes, "pkey"]:
+                cursor.execute(f"ALTER INDEX {shadow}_{suffix} RENAME TO {live}_{suffix}")
+            return
+        for suffix in suffixes:  # SQLite cannot rename an index: build it under its name
+            cursor.execute(f"DROP INDEX {shadow}_{suffix}")
+        for statement in document_schema(live, self.shadow.indexed):
+            cursor.execute(self.database.ddl(statement))
 
 
 def _is_lock_timeout(error: Any) -> bool:

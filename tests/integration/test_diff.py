@@ -90,6 +90,8 @@ def test_diff_lists_every_planted_difference_and_a_rebuild_repairs_them(
     plant(ledger, "rm_status", "DELETE FROM {table} WHERE key = ?", (issued[3]["id"],))
     plant(ledger, "rm_register", "INSERT INTO {table} (key, owner, position, doc) "
           "VALUES (?, NULL, 1, ?)", ("forged-provider", '{"kind_of_entry": "provider"}'))
+    plant(ledger, "rm_status", "UPDATE {table} SET status = 'active' WHERE key = ?",
+          (issued[0]["id"],))  # the indexed column disagrees with the document
 
     done = ledger_cli(settings, "audit", "diff", "--json")
     assert done.returncode == 1, done.stderr.decode()
@@ -98,9 +100,10 @@ def test_diff_lists_every_planted_difference_and_a_rebuild_repairs_them(
     assert found == {("transcripts", issued[1]["id"], "changed"),
                      ("transcripts", issued[2]["id"], "stale"),
                      ("status", issued[3]["id"], "missing"),
-                     ("register", "forged-provider", "unexpected")}
-    assert next(d["fields"] for d in report["differences"] if d["kind"] == "changed") \
-        == ["status"]
+                     ("register", "forged-provider", "unexpected"),
+                     ("status", issued[0]["id"], "changed")}
+    fields = {d["key"]: d["fields"] for d in report["differences"] if d["kind"] == "changed"}
+    assert fields == {issued[1]["id"]: ["status"], issued[0]["id"]: ["(column status)"]}
 
     for name in ("transcripts", "status", "register"):
         rebuilt = ledger_cli(settings, "projections", "rebuild", name)
