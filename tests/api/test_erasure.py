@@ -3,13 +3,32 @@ recorded; afterwards no raw table (nor, on SQLite, any byte of the store's files
 log line holds their personal data, while the events are untouched and anonymous statistics
 replay unchanged. SQLite and PostgreSQL."""
 
+import io
 import logging
 
 import pytest
+from pypdf import PdfReader
 
 from ledger.config import Settings
 from tests.erasure import Person, credentials_per_programme, file_traces, traces
 from tests.helpers import Api, build_world, created, problem
+
+FORMATS = ("ob3", "clr", "edc", "elmo", "pdf")
+
+
+def exports(caller, learner_id: str, position: int) -> dict[str, bytes]:
+    """Every export format of the learner's record (the PDF's text, extracted)."""
+    found = {}
+    for kind in FORMATS:
+        response = caller.get(f"/v1/learners/{learner_id}/exports/{kind}",
+                              min_position=position)
+        assert response.status_code == 200, response.text
+        content = response.content
+        if kind == "pdf":
+            content = "".join(page.extract_text() for page in
+                              PdfReader(io.BytesIO(content)).pages).encode()
+        found[kind] = content
+    return found
 
 
 def event_rows(ledger, upto: int) -> list[tuple]:
@@ -46,6 +65,10 @@ def test_erasure_leaves_no_personal_data_and_changes_no_event_or_statistic(
     assert {"learner_vault.wrapped_key", "learner_vault.ciphertext", "principals.name",
             "idempotency_keys.key"} <= set(traces(ledger.database, needles))
     assert ledger.vault.read(learner)["family_name"] == person.family_name
+    auditor = api.as_("auditor")
+    before = exports(auditor, learner, before_erasure)
+    assert all(person.family_name.encode() in content for content in before.values()), \
+        [kind for kind, content in before.items() if person.family_name.encode() not in content]
 
     admin = api.as_("admin")
     erased = created(admin.post(f"/v1/learners/{learner}/erase",
@@ -67,8 +90,11 @@ def test_erasure_leaves_no_personal_data_and_changes_no_event_or_statistic(
     live = ledger.read_models.all("status")
     assert sum(1 for doc in live if doc["learner_id"] == learner) == 2
 
-    transcript = api.as_("auditor").get(f"/v1/learners/{learner}/transcript",
-                                        min_position=erased["position"])
+    after = exports(auditor, learner, erased["position"])
+    assert {kind: [n for n in needles if n in content] for kind, content in after.items()} \
+        == {kind: [] for kind in FORMATS}
+    transcript = auditor.get(f"/v1/learners/{learner}/transcript",
+                             min_position=erased["position"])
     assert transcript.status_code == 200
     body = transcript.json()
     assert body["erased"] is True and "learner" not in body

@@ -96,7 +96,8 @@ def _credentials_of(snapshot: Snapshot, learner_id: str) -> set[str]:
 
 def cli_env(settings: Settings) -> dict[str, str]:
     env = {**os.environ, "LEDGER_MASTER_KEY": settings.master_key,
-           "LEDGER_DATA_DIR": str(settings.data_dir), "PYTHONPATH": os.getcwd()}
+           "LEDGER_DATA_DIR": str(settings.data_dir), "PYTHONPATH": os.getcwd(),
+           "LEDGER_STANDARDS_DIR": str(settings.standards_path)}
     env.pop("DATABASE_URL", None)
     if settings.database_url:
         env["DATABASE_URL"] = settings.database_url
