@@ -29,8 +29,19 @@ SCHEMA = [
 NONCE_BYTES = 12
 
 
-def _derive(master: bytes, purpose: bytes) -> bytes:
+def derive_key(master: bytes, purpose: bytes) -> bytes:
+    """A 32-byte key for one purpose, derived from the master key (HKDF-SHA256)."""
     return HKDF(algorithm=SHA256(), length=32, salt=None, info=purpose).derive(master)
+
+
+def seal(aead: AESGCM, plaintext: bytes, aad: bytes) -> bytes:
+    """nonce || AES-GCM ciphertext, bound to `aad` (the row it belongs to)."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + aead.encrypt(nonce, plaintext, aad)
+
+
+def unseal(aead: AESGCM, sealed: bytes, aad: bytes) -> bytes:
+    return aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
 
 
 class Vault:
@@ -38,8 +49,8 @@ class Vault:
         if len(master_key) != 32:
             raise ValueError("the vault master key must be 32 bytes")
         self.database = database
-        self._wrapping = AESGCM(_derive(master_key, b"ledger vault key wrapping"))
-        self._index_key = _derive(master_key, b"ledger national id index")
+        self._wrapping = AESGCM(derive_key(master_key, b"ledger vault key wrapping"))
+        self._index_key = derive_key(master_key, b"ledger national id index")
 
     @staticmethod
     def decode_master_key(text: str) -> bytes:
@@ -60,10 +71,8 @@ class Vault:
     def seal(self, learner_id: UUID, personal: dict[str, Any]) -> tuple[bytes, bytes]:
         data_key = AESGCM.generate_key(bit_length=256)
         aad = learner_id.bytes
-        key_nonce, data_nonce = os.urandom(NONCE_BYTES), os.urandom(NONCE_BYTES)
-        wrapped = key_nonce + self._wrapping.encrypt(key_nonce, data_key, aad)
-        sealed = data_nonce + AESGCM(data_key).encrypt(data_nonce, orjson.dumps(personal), aad)
-        return wrapped, sealed
+        wrapped = seal(self._wrapping, data_key, aad)
+        return wrapped, seal(AESGCM(data_key), orjson.dumps(personal), aad)
 
     def write(self, cursor: Cursor, learner_id: UUID, personal: dict[str, Any]) -> None:
         """Store a learner's personal data inside the caller's transaction."""
@@ -88,6 +97,5 @@ class Vault:
             return None
         aad = UUID(str(learner_id)).bytes
         wrapped, sealed = bytes(row["wrapped_key"]), bytes(row["ciphertext"])
-        data_key = self._wrapping.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], aad)
-        plain = AESGCM(data_key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
-        return orjson.loads(plain)
+        data_key = unseal(self._wrapping, wrapped, aad)
+        return orjson.loads(unseal(AESGCM(data_key), sealed, aad))

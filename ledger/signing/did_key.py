@@ -1,0 +1,53 @@
+"""did:key identifiers for Ed25519 keys: multicodec 0xed01, base58btc multibase ("z6Mk...").
+
+A verifier recovers the public key from the identifier itself, so no DID resolution (and no
+network) is needed to check a proof.
+"""
+
+import base58
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+ED25519_PUB = b"\xed\x01"  # multicodec ed25519-pub, as an unsigned varint
+MULTIBASE_BASE58BTC = "z"
+
+
+class NotAnEd25519DidKey(ValueError):
+    """The identifier is not an Ed25519 did:key (or its verification method)."""
+
+
+def multikey(public_key: Ed25519PublicKey) -> str:
+    """The key's Multikey form: "z" + base58btc(0xed01 || 32 key bytes), "z6Mk..."."""
+    raw = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return MULTIBASE_BASE58BTC + base58.b58encode(ED25519_PUB + raw).decode()
+
+
+def did(public_key: Ed25519PublicKey) -> str:
+    return f"did:key:{multikey(public_key)}"
+
+
+def verification_method(public_key: Ed25519PublicKey) -> str:
+    """did:key:z6Mk...#z6Mk...: the id a proof names as its verificationMethod."""
+    key = multikey(public_key)
+    return f"did:key:{key}#{key}"
+
+
+def controller_of(method: str) -> str:
+    """The DID part of a verification method id."""
+    return method.split("#", 1)[0]
+
+
+def public_key_of(identifier: str) -> Ed25519PublicKey:
+    """The Ed25519 public key named by a did:key, its verification method or a bare multikey."""
+    key = identifier.rsplit("#", 1)[-1].removeprefix("did:key:")
+    if "#" in identifier and controller_of(identifier) != f"did:key:{key}":
+        raise NotAnEd25519DidKey(f"fragment and DID name different keys: {identifier}")
+    if not key.startswith(MULTIBASE_BASE58BTC):
+        raise NotAnEd25519DidKey(f"not a base58btc multikey: {identifier}")
+    try:
+        raw = base58.b58decode(key[1:])
+    except ValueError as error:
+        raise NotAnEd25519DidKey(f"not base58btc: {identifier}") from error
+    if raw[:2] != ED25519_PUB or len(raw) != 34:
+        raise NotAnEd25519DidKey(f"not an Ed25519 multikey: {identifier}")
+    return Ed25519PublicKey.from_public_bytes(raw[2:])

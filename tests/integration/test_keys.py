@@ -1,0 +1,84 @@
+"""The signing keystore on SQLite and PostgreSQL: keys per owner, sealed at rest, rotation
+that keeps old public keys findable."""
+
+import os
+
+import pytest
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+from ledger.application import Ledger
+from ledger.signing import did_key
+from ledger.store import keys
+from ledger.store.keys import KeyStore
+from tests.helpers import in_parallel
+
+
+@pytest.fixture
+def keystore(ledger: Ledger) -> KeyStore:
+    ledger.database.execute_script(keys.SCHEMA)
+    return KeyStore(ledger.database, MASTER)
+
+
+MASTER = os.urandom(32)
+
+
+def _raw(key: keys.SigningKey) -> bytes:
+    return key.private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+
+
+def test_a_key_is_made_on_first_use_and_kept(keystore: KeyStore, ledger: Ledger) -> None:
+    first = keystore.current("provider-1")
+    again = KeyStore(ledger.database, MASTER).current("provider-1")  # read back, not cached
+    assert again.key_id == first.key_id and _raw(again) == _raw(first)
+    assert first.key_id.startswith("did:key:z6Mk") and first.key_id.split("#")[1].startswith("z6Mk")
+    assert first.did == first.key_id.split("#")[0]
+    public = did_key.public_key_of(first.key_id)
+    assert public.public_bytes_raw() == first.private_key.public_key().public_bytes_raw()
+
+
+def test_owners_have_their_own_keys(keystore: KeyStore) -> None:
+    assert keystore.current("provider-1").key_id != keystore.current("ledger").key_id
+
+
+def test_private_keys_are_sealed_under_the_master_key(keystore: KeyStore, ledger: Ledger) -> None:
+    key = keystore.current("provider-1")
+    row = ledger.database.query_one("SELECT sealed_private_key FROM signing_keys")
+    assert _raw(key) not in bytes(row["sealed_private_key"])
+    with pytest.raises(InvalidTag):
+        KeyStore(ledger.database, os.urandom(32)).current("provider-1")
+
+
+def test_a_sealed_key_moved_to_another_owner_does_not_open(keystore: KeyStore,
+                                                            ledger: Ledger) -> None:
+    keystore.current("provider-1")
+    with ledger.database.transaction() as cursor:
+        cursor.execute("UPDATE signing_keys SET owner = 'provider-2'")
+    with pytest.raises(InvalidTag):
+        KeyStore(ledger.database, MASTER).current("provider-2")
+
+
+def test_rotation_retires_the_old_key_but_keeps_it_findable(keystore: KeyStore) -> None:
+    old = keystore.current("provider-1")
+    new = keystore.rotate("provider-1")
+    assert new.key_id != old.key_id
+    assert keystore.current("provider-1").key_id == new.key_id
+    listed = keystore.public_keys("provider-1")
+    assert [k["id"] for k in listed] == [old.key_id, new.key_id]
+    assert listed[0]["retired"] is not None and listed[1]["retired"] is None
+    found = keystore.find(old.key_id)
+    assert found["owner"] == "provider-1" and found["retired"] is not None
+    assert found["publicKeyMultibase"] == old.key_id.split("#")[1]
+    assert keystore.find("did:key:z6MkunknownKey#z6MkunknownKey") is None
+
+
+def test_rotating_an_owner_without_a_key_makes_one(keystore: KeyStore) -> None:
+    made = keystore.rotate("provider-9")
+    assert [k["id"] for k in keystore.public_keys("provider-9")] == [made.key_id]
+
+
+def test_concurrent_first_use_makes_exactly_one_key(keystore: KeyStore, ledger: Ledger) -> None:
+    stores = [KeyStore(ledger.database, MASTER) for _ in range(6)]
+    made = in_parallel([lambda s=s: s.current("provider-1").key_id for s in stores])
+    assert len(set(made)) == 1
+    assert len(keystore.public_keys("provider-1")) == 1
