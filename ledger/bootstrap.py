@@ -11,6 +11,9 @@ import psycopg
 
 from ledger import kafka
 from ledger.application import Ledger, LedgerApplication
+from ledger.audit import checkpoints, migrate
+from ledger.audit.auditor import Audit
+from ledger.audit.progress import bar
 from ledger.committer import GroupCommitter
 from ledger.config import Settings
 from ledger.projections.progress import KafkaWatermarks, StoredPositions
@@ -19,7 +22,7 @@ from ledger.projections.runner import NotificationLogRunner
 from ledger.projections.status import CredentialStatus
 from ledger.projections.store import ReadModelStore
 from ledger.projections.transcripts import Transcripts
-from ledger.store import principals, side_tables, vault
+from ledger.store import keys, principals, side_tables, vault
 from ledger.store.database import Database
 from ledger.store.events import EventLog
 from ledger.unit_of_work import AggregateCache
@@ -69,10 +72,16 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True)
     with schema_lock(settings):
         app = LedgerApplication(env=settings.eventsourcing_env())
         database = Database(app.recorder.datastore, postgres=settings.uses_postgres)
-        database.execute_script(vault.SCHEMA + principals.SCHEMA + side_tables.SCHEMA)
+        database.execute_script(vault.SCHEMA + principals.SCHEMA + side_tables.SCHEMA
+                                + keys.SCHEMA)
+        checkpoints.create_table(database)
         read_models = ReadModelStore(database, projections())
         read_models.create_tables()
         database.execute_script(kafka.SCHEMA)
+        migrated = 0
+        if migrate.needed(database, app.recorder.events_table_name):
+            migrated = migrate.migrate(database, app.recorder.events_table_name,
+                                       app.mapper.transcoder, bar)
     if settings.kafka_bootstrap_servers:
         # Projectors consume Kafka in their own processes (ledger projector).
         run_projections = False
@@ -81,13 +90,26 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True)
     else:
         progress = StoredPositions(read_models)
     runner = NotificationLogRunner(app, read_models) if run_projections else None
+    secret = master_key(settings)
+    audit = Audit(database, app.recorder.events_table_name,
+                  checkpoints.Checkpoints(database, keys.KeyStore(database, secret),
+                                          settings.checkpoint_every),
+                  app.mapper.transcoder)
+    if migrated:
+        audit.checkpoint()  # anchor the newly linked history at once
+
+    def on_commit(position: int) -> None:
+        if runner is not None:
+            runner.wake(position)
+        audit.after_commit(position)
+
     cache = AggregateCache(app, settings.aggregate_cache_size)
     committer = GroupCommitter(app, database, cache, settings.batch_max_commands,
-                               on_commit=runner.wake if runner else lambda _: None)
+                               on_commit=on_commit)
     ledger = Ledger(
         app=app, database=database, committer=committer, read_models=read_models,
-        runner=runner, progress=progress, vault=vault.Vault(database, master_key(settings)),
-        principals=principals.Principals(database),
+        runner=runner, progress=progress, vault=vault.Vault(database, secret),
+        principals=principals.Principals(database), audit=audit,
         events=EventLog(database, app.recorder.events_table_name),
         read_wait_seconds=settings.read_wait_seconds, bulk_chunk_size=settings.bulk_chunk_size,
     )

@@ -2,12 +2,13 @@
 
 import logging
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ledger.config import Settings
+from ledger.audit.cli import audit_app
+from ledger.cli_options import DataDir
+from ledger.cli_options import settings_for as _settings
 
 app = typer.Typer(help="Learner Record Ledger: a national, event-sourced micro-credential ledger.",
                   no_args_is_help=True, pretty_exceptions_show_locals=False)
@@ -17,17 +18,8 @@ app.add_typer(principals_app, name="principals")
 projections_app = typer.Typer(help="Read models: run the projections, rebuild them.",
                               no_args_is_help=True)
 app.add_typer(projections_app, name="projections")
+app.add_typer(audit_app, name="audit")
 
-DataDir = Annotated[Path | None, typer.Option(
-    "--data-dir", help="Embedded store folder (SQLite); ignored when DATABASE_URL is set "
-    "[default: ./var]")]
-
-
-def _settings(data_dir: Path | None) -> Settings:
-    settings = Settings()
-    if data_dir is not None:
-        settings.data_dir = data_dir
-    return settings
 
 
 @app.command()

@@ -1,0 +1,1 @@
+"""Audit and integrity: the hash chain over the event store, signed checkpoints, verification."""
