@@ -31,10 +31,12 @@ serialises appends, so the chain stays linear. `recorded_at` is the database's c
 
 import struct
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from hashlib import sha256
+from itertools import pairwise
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -106,13 +108,18 @@ def links(head: Head, stored_events: Sequence[StoredEvent], positions: Sequence[
     """The chain rows of one append: its recorded time and (position, chain hash) per event,
     in position order."""
     recorded_at = max(now, head.recorded_at)
+    pairs: Iterable[tuple[int, StoredEvent]] = zip(positions, stored_events, strict=True)
+    if any(later <= earlier for earlier, later in pairwise(positions)):
+        pairs = sorted(pairs, key=itemgetter(0))
+    topics: dict[str, bytes] = {}
     previous = head.chain_hash
     rows = []
-    for position, event in sorted(zip(positions, stored_events, strict=True),
-                                  key=lambda pair: pair[0]):
+    for position, event in pairs:
+        topic = topics.get(event.topic)
+        if topic is None:
+            topic = topics[event.topic] = event.topic.encode()
         previous = link(previous, position, stream_bytes(event.originator_id),
-                        event.originator_version, event.topic.encode(), recorded_at,
-                        event.state)
+                        event.originator_version, topic, recorded_at, event.state)
         rows.append((position, previous))
     return recorded_at, rows
 

@@ -5,7 +5,9 @@ On PostgreSQL the rows come through a server-side cursor in binary form, so that
 parsed from text and memory stays flat however large the store.
 """
 
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -76,8 +78,7 @@ class Snapshot:
         with self._connection.cursor(name="ledger_audit_scan", binary=True,
                                      row_factory=tuple_row) as named:
             named.execute(sql, params)
-            while rows := named.fetchmany(BATCH):
-                yield from rows
+            yield from _prefetched(lambda: named.fetchmany(BATCH))
 
     def _stream_sqlite(self, sql: str, params: tuple) -> Iterator[Any]:
         raw = self._connection.cursor()
@@ -88,6 +89,47 @@ class Snapshot:
                 yield from rows
         finally:
             raw.close()
+
+
+def _prefetched(fetch: Callable[[], list]) -> Iterator[Any]:
+    """Rows of `fetch()` batches, the next batch fetched by a helper thread while the caller
+    works through the current one: the server's work and the caller's overlap (psycopg waits
+    on the socket without the GIL)."""
+    batches: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            while not stop.is_set():
+                rows = fetch()
+                _put(batches, rows, stop)
+                if not rows:
+                    return
+        except BaseException as error:  # handed to the consumer, raised there
+            _put(batches, error, stop)
+
+    worker = threading.Thread(target=produce, name="audit-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            rows = batches.get()
+            if isinstance(rows, BaseException):
+                raise rows
+            if not rows:
+                return
+            yield from rows
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _put(batches: queue.Queue, item: Any, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            batches.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
 
 
 @contextmanager
