@@ -2,8 +2,9 @@
 
   build   the store through the bulk path (Ledger.bulk_issue and the group committer, no
           HTTP), with the hash chain and periodic checkpoints as the ledger writes them
-  select  baseline: a raw server-side SELECT of the same event rows, nothing decoded
-  scan    the rows verification reads: events joined with their chain entries, not hashed
+  select  baseline: a raw SELECT of the same event rows (a plain server-side binary cursor)
+  scan    the rows verification reads: events joined with their chain entries, the next batch
+          fetched while the current one is consumed, not hashed
   verify  chain verification (ledger/audit/verify.py), checkpoints included
   chain   the chain's share of an append: linking 100,000 stored events and writing their
           chain entries as the recorder does (batches of 2,000, one commit each, into a
@@ -122,8 +123,8 @@ def _stream(ctx: Context, sql: str) -> Figure:
 
 @phase("select")
 def select(ctx: Context) -> Figure:
-    return _stream(ctx, "SELECT notification_id, originator_id, originator_version, topic, "
-                        "state FROM ledger_events ORDER BY notification_id")
+    return _stream(ctx, "SELECT notification_id, uuid_send(originator_id), originator_version, "
+                        "topic, state FROM ledger_events ORDER BY notification_id")
 
 
 @phase("scan")

@@ -142,8 +142,10 @@ class Checkpoints:
 
     def document(self) -> dict[str, Any]:
         """What GET /v1/audit/checkpoints serves: everything needed to check them offline."""
+        authentic = self.trusted_keys()  # never publish a key row planted in the database
         return {"algorithm": "Ed25519", "message": MESSAGE_FORMAT,
-                "public_keys": self.keys.public_keys(LEDGER_OWNER),
+                "public_keys": [k for k in self.keys.public_keys(LEDGER_OWNER)
+                                if k["id"] in authentic],
                 "checkpoints": [c.as_json() for c in self.all()]}
 
     def _last_position(self) -> int:

@@ -286,6 +286,8 @@ def test_a_checkpoint_signed_by_another_key_is_refused(ledger, settings) -> None
     report = _verify(ledger)
     assert report["first_bad_position"] == positions[-1]
     assert report["problems"][0]["kind"] == "checkpoint-key"
+    published = ledger.audit.checkpoints.document()
+    assert method not in {k["id"] for k in published["public_keys"]}
 
 
 # -- checkpoints, from a checkpoint, the command line ----------------------------------------
@@ -352,3 +354,21 @@ def test_the_command_exits_0_only_when_the_store_is_intact(ledger, settings) -> 
     assert broken.returncode == 1
     assert orjson.loads(broken.stdout)["first_bad_position"] == positions[6]
     assert f"first bad position {positions[6]}" in broken.stderr
+
+
+def test_a_rewrite_that_also_edits_the_checkpoint_breaks_its_signature(ledger, settings) -> None:
+    _seeded(ledger)
+    signed = ledger.audit.checkpoint()
+    superuser = Superuser(settings, ledger)
+    try:
+        target = _issued_position(superuser)
+        state = superuser.event(target)[3]
+        superuser.set_state(target, state.replace(b'"grade":"A"', b'"grade":"C"'))
+        superuser.rechain_from(target)
+        superuser.run("UPDATE audit_checkpoints SET chain_hash = ? WHERE position = ?",
+                      (superuser.link(signed.position)[1], signed.position))
+    finally:
+        superuser.close()
+    report = _verify(ledger)
+    assert report["first_bad_position"] == signed.position
+    assert [p["kind"] for p in report["problems"]] == ["checkpoint-signature"]
