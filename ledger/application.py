@@ -18,17 +18,23 @@ from ledger.audit.auditor import Audit
 from ledger.committer import Command, GroupCommitter, Idempotency, Outcome
 from ledger.domain.actors import Actor
 from ledger.domain.errors import Forbidden, NotFound
+from ledger.portability import Portability
 from ledger.projections.envelope import from_stored
 from ledger.projections.progress import KafkaWatermarks, StoredPositions
 from ledger.projections.register import programme_approved_on, provider_accredited_on
 from ledger.projections.runner import NotificationLogRunner
 from ledger.projections.store import ReadModelStore, fold
 from ledger.projections.transcripts import Transcripts, assemble, present
+from ledger.standards import Standards
+from ledger.status_lists import StatusLists, status_entries
 from ledger.store.database import Database
 from ledger.store.events import EventLog
+from ledger.store.keys import KeyStore
 from ledger.store.principals import Principals
 from ledger.store.transcoder import OrjsonTranscoder
 from ledger.store.vault import Vault
+from ledger.urls import PublicUrls
+from ledger.verification import verify_record
 
 
 class LedgerApplication(Application):
@@ -61,6 +67,11 @@ class Ledger:
     read_wait_seconds: float
     bulk_chunk_size: int
     audit: Audit
+    keys: KeyStore
+    standards: Standards
+    urls: PublicUrls
+    status_lists: StatusLists
+    portability: "Portability"
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -185,19 +196,9 @@ class Ledger:
         provider = self.read_models.get("register", status["issuer"])
         programme = (self.read_models.get("register", status["programme_id"])
                      if status["programme_id"] else None)
-        awarded_on = status["awarded_on"]
-        return {
-            "credential_id": credential_id,
-            "status": status["status"],
-            "issuer": {"id": status["issuer"], "name": provider and provider.get("name")},
-            "title": status["title"],
-            "awarded_on": awarded_on,
-            "provider_accredited_on_award": bool(provider)
-            and provider_accredited_on(provider, awarded_on),
-            "programme_approved_on_award": programme_approved_on(programme, awarded_on)
-            if programme else status["kind"] == "stack",
-            "position": self.read_position(),
-        }
+        return {**verify_record(status, provider, programme),
+                "credential_status": status_entries(self.urls, status["status_index"]),
+                "position": self.read_position()}
 
     def close(self) -> None:
         if self.runner is not None:

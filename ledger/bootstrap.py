@@ -16,16 +16,21 @@ from ledger.audit.auditor import Audit
 from ledger.audit.progress import bar
 from ledger.committer import GroupCommitter
 from ledger.config import Settings
+from ledger.portability import Portability
+from ledger.projections.exports.model import Operator
 from ledger.projections.progress import KafkaWatermarks, StoredPositions
 from ledger.projections.register import Register
 from ledger.projections.runner import NotificationLogRunner
 from ledger.projections.status import CredentialStatus
 from ledger.projections.store import ReadModelStore
 from ledger.projections.transcripts import Transcripts
+from ledger.standards import Standards
+from ledger.status_lists import StatusLists
 from ledger.store import keys, principals, side_tables, vault
 from ledger.store.database import Database
 from ledger.store.events import EventLog
 from ledger.unit_of_work import AggregateCache
+from ledger.urls import PublicUrls
 
 
 class ConfigurationError(Exception):
@@ -91,9 +96,9 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True)
         progress = StoredPositions(read_models)
     runner = NotificationLogRunner(app, read_models) if run_projections else None
     secret = master_key(settings)
+    keystore = keys.KeyStore(database, secret)
     audit = Audit(database, app.recorder.events_table_name,
-                  checkpoints.Checkpoints(database, keys.KeyStore(database, secret),
-                                          settings.checkpoint_every),
+                  checkpoints.Checkpoints(database, keystore, settings.checkpoint_every),
                   app.mapper.transcoder)
     if migrated:
         audit.checkpoint()  # anchor the newly linked history at once
@@ -106,12 +111,19 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True)
     cache = AggregateCache(app, settings.aggregate_cache_size)
     committer = GroupCommitter(app, database, cache, settings.batch_max_commands,
                                on_commit=on_commit)
+    standards = Standards(settings.standards_path)
+    urls = PublicUrls(settings.public_base_url)
+    ledger_vault = vault.Vault(database, secret)
     ledger = Ledger(
         app=app, database=database, committer=committer, read_models=read_models,
-        runner=runner, progress=progress, vault=vault.Vault(database, secret),
+        runner=runner, progress=progress, vault=ledger_vault,
         principals=principals.Principals(database), audit=audit,
         events=EventLog(database, app.recorder.events_table_name),
         read_wait_seconds=settings.read_wait_seconds, bulk_chunk_size=settings.bulk_chunk_size,
+        keys=keystore, standards=standards, urls=urls,
+        status_lists=StatusLists(read_models, keystore, standards, urls),
+        portability=Portability(read_models, ledger_vault, keystore, standards, urls,
+                                Operator(settings.operator_name, settings.operator_country)),
     )
     if runner is not None:
         runner.start()

@@ -9,6 +9,7 @@ import typer
 from ledger.audit.cli import audit_app
 from ledger.cli_options import DataDir
 from ledger.cli_options import settings_for as _settings
+from ledger.portability_cli import keys_app, standards_app
 
 app = typer.Typer(help="Learner Record Ledger: a national, event-sourced micro-credential ledger.",
                   no_args_is_help=True, pretty_exceptions_show_locals=False)
@@ -19,6 +20,8 @@ projections_app = typer.Typer(help="Read models: run the projections, rebuild th
                               no_args_is_help=True)
 app.add_typer(projections_app, name="projections")
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
+app.add_typer(standards_app, name="standards")
 
 
 
@@ -172,6 +175,42 @@ def projector(
         ledger.close()
     if failed.is_set():
         raise typer.Exit(1)
+
+
+@app.command()
+def exporter(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None:
+    """Publish each learner's updated exports (OB 3.0, CLR 2.0, EDC, ELMO; the PDF by digest)
+    to ledger.exports whenever their record changes, once the read models have caught up."""
+    from ledger.bootstrap import bootstrap
+    from ledger.kafka import (
+        DEAD_LETTERS,
+        EVENTS,
+        EXPORTS,
+        consumer_factory,
+        ensure_topics,
+        idempotent_producer,
+    )
+    from services.exporter.exporter import SCHEMA, Exporter
+
+    stop = _stop_on_signals()
+    settings = _settings(data_dir)
+    if not settings.kafka_bootstrap_servers:
+        typer.echo("error: set KAFKA_BOOTSTRAP_SERVERS to run the exporter", err=True)
+        raise typer.Exit(2)
+    _serve_metrics(metrics_port)
+    prefix = settings.kafka_topic_prefix
+    ensure_topics(settings.kafka_bootstrap_servers, prefix=prefix)
+    ledger = bootstrap(settings)
+    ledger.database.execute_script(SCHEMA)
+    producer = idempotent_producer(settings.kafka_bootstrap_servers, "ledger-exporter")
+    try:
+        Exporter(ledger.portability, ledger.progress, ledger.database,
+                 consumer_factory(settings.kafka_bootstrap_servers, group_prefix=prefix),
+                 producer, topic=prefix + EVENTS, dlq_topic=prefix + DEAD_LETTERS,
+                 exports_topic=prefix + EXPORTS).run(stop)
+    finally:
+        producer.close()
+        ledger.close()
 
 
 @projections_app.command("run")

@@ -166,6 +166,16 @@ def change_status(actor: Actor, database: Database, credential_id: str, action: 
     return run
 
 
+def share_credential(actor: Actor, database: Database, credential_id: str,
+                     shared: bool) -> Run:
+    def run(uow: UnitOfWork) -> Outcome:
+        record = _record_holding(uow, database, credential_id)
+        record.share(actor=actor, credential_id=credential_id, shared=shared,
+                     today=today().isoformat())
+        return Outcome(200, {"id": credential_id, "shared": shared})
+    return run
+
+
 def correct_credential(actor: Actor, database: Database, credential_id: str,
                        changes: dict[str, Any], reason: str) -> Run:
     def run(uow: UnitOfWork) -> Outcome:

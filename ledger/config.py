@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     # Base64 of 32 bytes; wraps every learner's data key. Generated under data_dir in development.
     master_key: str | None = None
     public_base_url: str = "http://localhost:8000"
+    # The body that runs the ledger: it compiles the CLR and signs status lists.
+    operator_name: str = "National Center for Educational Quality Enhancement"
+    operator_country: str = "GE"
+    # Offline standards cache (contexts, schemas); default <data_dir>/standards.
+    standards_dir: Path | None = None
     pool_size: int = 10
     batch_max_commands: int = 500
     bulk_chunk_size: int = 1000
@@ -37,6 +42,10 @@ class Settings(BaseSettings):
         if value and urlparse(value).scheme not in ("postgres", "postgresql"):
             raise ValueError("DATABASE_URL must be a postgresql:// URL")
         return value or None
+
+    @property
+    def standards_path(self) -> Path:
+        return self.standards_dir or self.data_dir / "standards"
 
     @property
     def uses_postgres(self) -> bool:

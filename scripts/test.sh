@@ -6,6 +6,12 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/venv.sh
 
+# The PDF transcript prints Georgian names with DejaVu Sans (Debian: fonts-dejavu-core).
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && [ "$(id -u)" = 0 ] \
+    && command -v apt-get >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq fonts-dejavu-core >/dev/null
+fi
+
 started_postgres=""
 cleanup() {
   if [ -n "$started_postgres" ]; then bash scripts/local-postgres.sh stop >/dev/null 2>&1 || true; fi
@@ -17,6 +23,9 @@ if [ -z "${DATABASE_URL:-}" ]; then
   export "${line?}"
   started_postgres=1
 fi
+
+# Exports are signed and validated offline against the standards bodies' artifacts.
+export LEDGER_STANDARDS_DIR="${LEDGER_STANDARDS_DIR:-$(cd "$root/.." && pwd)/shared/standards}"
 
 .venv/bin/ruff check .
 .venv/bin/pytest "$@"

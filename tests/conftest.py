@@ -3,6 +3,7 @@ a fresh database or SQLite folder per test, the ledger built by its own composit
 the API served over real HTTP by uvicorn on a free loopback port."""
 
 import base64
+import importlib.util
 import os
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from urllib.parse import urlparse, urlunparse
 
 import psycopg
@@ -25,6 +27,8 @@ from services.api.app import create_app
 from tests.helpers import Api
 
 ROOT = Path(__file__).resolve().parent.parent
+# The standards bodies' artifacts, next to the checkout (see ../shared/standards/README.md).
+STANDARDS = Path(os.environ.get("LEDGER_STANDARDS_DIR") or ROOT.parent / "shared" / "standards")
 
 
 @pytest.fixture(scope="session")
@@ -78,9 +82,10 @@ def make_settings(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
     if kind == "postgres":
         url = request.getfixturevalue("postgres_url")
         return Settings(database_url=url, data_dir=tmp_path, master_key=key,
-                        read_wait_seconds=10, kafka_bootstrap_servers=None)
+                        read_wait_seconds=10, kafka_bootstrap_servers=None,
+                        standards_dir=STANDARDS)
     return Settings(database_url=None, data_dir=tmp_path, master_key=key, read_wait_seconds=10,
-                    kafka_bootstrap_servers=None)
+                    kafka_bootstrap_servers=None, standards_dir=STANDARDS)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -150,3 +155,20 @@ def pg_api(pg_ledger: Ledger) -> Iterator[Api]:
     """The API over PostgreSQL only, for tests whose subject is concurrency on the real store."""
     with ServedLedger(pg_ledger) as base_url, Api(base_url, pg_ledger) as client:
         yield client
+
+
+def load_standards_check() -> ModuleType:
+    """The standards folder's check.py (LEDGER_STANDARDS_DIR, default ../shared/standards)."""
+    folder = STANDARDS
+    spec = importlib.util.spec_from_file_location("standards_check", folder / "check.py")
+    assert spec and spec.loader and (folder / "check.py").is_file(), \
+        f"no check.py in {folder}: set LEDGER_STANDARDS_DIR to the standards folder"
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def standards() -> ModuleType:
+    """check.py of the official standards artifacts, imported once by path."""
+    return load_standards_check()

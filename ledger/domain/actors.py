@@ -34,3 +34,8 @@ def check_can_act_on_credential(actor: Actor, issuer_id: str) -> None:
     if actor.role == "qa_body":
         return
     check_acts_for_provider(actor, issuer_id)
+
+
+def check_is_learner(actor: Actor, learner_id: str) -> None:
+    if actor.role != "learner" or actor.scope != learner_id:
+        raise Forbidden("only the learner may decide who sees their credentials")

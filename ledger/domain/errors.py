@@ -31,6 +31,12 @@ class Forbidden(LedgerError):
     title = "Forbidden"
 
 
+class Unauthenticated(LedgerError):
+    """The caller must say who they are (a bearer token) for this."""
+
+    title = "Unauthorized"
+
+
 class InvalidRequest(LedgerError):
     """Well-formed input that is still unacceptable (for example a reused idempotency key)."""
 

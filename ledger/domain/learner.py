@@ -9,7 +9,12 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.domain.actors import Actor, check_acts_for_provider, check_can_act_on_credential
+from ledger.domain.actors import (
+    Actor,
+    check_acts_for_provider,
+    check_can_act_on_credential,
+    check_is_learner,
+)
 from ledger.domain.dates import check_not_in_future
 from ledger.domain.errors import NotFound, RuleViolation
 from ledger.domain.pathway import Pathway
@@ -193,6 +198,29 @@ class LearnerRecord(Aggregate):
     def _correct(self, credential_id: str, changes: dict[str, Any], previous: dict[str, Any],
                  reason: str, actor: str, effective_on: str) -> None:
         self.credentials[credential_id].update(changes)
+
+    # -- sharing ---------------------------------------------------------------------------
+
+    def share(self, *, actor: Actor, credential_id: str, shared: bool, today: str) -> None:
+        """The learner decides whether anyone may fetch the credential's signed export."""
+        credential = self.credential(credential_id)
+        check_is_learner(actor, str(self.id))
+        if credential.get("shared", False) == shared:
+            return  # already so: nothing to record
+        if shared:
+            self._share(credential_id=credential_id, actor=actor.principal_id,
+                        effective_on=today)
+        else:
+            self._unshare(credential_id=credential_id, actor=actor.principal_id,
+                          effective_on=today)
+
+    @event("CredentialShared")
+    def _share(self, credential_id: str, actor: str, effective_on: str) -> None:
+        self.credentials[credential_id]["shared"] = True
+
+    @event("CredentialUnshared")
+    def _unshare(self, credential_id: str, actor: str, effective_on: str) -> None:
+        self.credentials[credential_id]["shared"] = False
 
     # -- recognition -----------------------------------------------------------------------
 

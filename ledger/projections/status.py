@@ -1,25 +1,43 @@
-"""Credential status: credential id -> issuer, learner, award and current status."""
+"""Credential status: credential id -> issuer, learner, award and current status, and the
+credential's place in the Bitstring Status Lists.
+
+A credential's status index is the store position of the event that issued it: unique, the
+same in every rebuild and whichever Kafka partition delivers it. The lists' bits are read
+from these per-credential rows, so a revocation sets its bit in the very row update that
+records it, and no row is shared by many streams (which out-of-order partitions would break).
+"""
 
 from ledger.projections.base import Document
 from ledger.projections.envelope import Envelope
 from ledger.projections.transcripts import STATUS_AFTER
 
+LIST_SIZE = 131_072  # entries per status list: the W3C minimum (16 KB uncompressed)
+CHANGES_ROW = {"CredentialIssued", "CredentialStacked", "CredentialCorrected", *STATUS_AFTER}
+
 
 class CredentialStatus:
     name = "status"
     table = "rm_status"
+    # The lists select their credentials, and the few flagged ones among them, by these.
+    indexed = {"status_list": "{bigint}", "status": "TEXT"}
 
     def owner(self, envelope: Envelope) -> str | None:
         return None
 
     def keys(self, envelope: Envelope) -> list[str]:
-        if envelope.aggregate != "LearnerRecord" or "credential_id" not in envelope.data:
-            return []
-        if envelope.name == "RecognitionRecorded":
+        # Only what the row holds: other credential events (sharing, recognition) would
+        # move the row, and with it re-date and re-sign its status list, for nothing.
+        if envelope.aggregate != "LearnerRecord" or envelope.name not in CHANGES_ROW:
             return []
         return [envelope.data["credential_id"]]
 
     def evolve(self, doc: Document | None, envelope: Envelope, key: str) -> Document | None:
+        doc = self._evolve(doc, envelope, key)
+        if doc is not None:
+            doc["changed_at"] = envelope.time  # dates the status list that holds it
+        return doc
+
+    def _evolve(self, doc: Document | None, envelope: Envelope, key: str) -> Document | None:
         name, d = envelope.name, envelope.data
         if name in ("CredentialIssued", "CredentialStacked"):
             return {
@@ -29,6 +47,8 @@ class CredentialStatus:
                 "pathway_id": d.get("pathway_id"), "title": d["title"],
                 "awarded_on": d["awarded_on"], "status": "active",
                 "status_changed_at": envelope.time,
+                "status_index": envelope.position,
+                "status_list": envelope.position // LIST_SIZE,
             }
         if doc is None:
             return None

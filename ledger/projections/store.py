@@ -16,11 +16,21 @@ POSITIONS_SCHEMA = [
 ]
 
 
-def document_schema(table: str) -> list[str]:
+def indexed(projection: Projection) -> dict[str, str]:
+    """Document fields the projection also keeps in indexed columns (name -> SQL type), so
+    that rows can be selected by them; none by default."""
+    return dict(getattr(projection, "indexed", {}))
+
+
+def document_schema(table: str, columns: dict[str, str] | None = None) -> list[str]:
+    extra = "".join(f", {name} {kind}" for name, kind in (columns or {}).items())
     return [
         f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, owner TEXT, "
-        "position {bigint} NOT NULL, doc TEXT NOT NULL)",
+        f"position {{bigint}} NOT NULL, doc TEXT NOT NULL{extra})",
         f"CREATE INDEX IF NOT EXISTS {table}_owner ON {table} (owner)",
+        # (column, position): rows by value, and the newest change among them, from the index.
+        *(f"CREATE INDEX IF NOT EXISTS {table}_{name} ON {table} ({name}, position)"
+          for name in columns or {}),
     ]
 
 
@@ -32,7 +42,8 @@ class ReadModelStore:
     def create_tables(self) -> None:
         statements = list(POSITIONS_SCHEMA)
         for projection in self.projections.values():
-            statements += document_schema(projection.table)
+            statements += document_schema(projection.table, indexed(projection))
+        outdated = self._add_missing_columns()
         self.database.execute_script(statements)
         with self.database.transaction() as cursor:
             for name in self.projections:
@@ -40,6 +51,31 @@ class ReadModelStore:
                     "INSERT INTO rm_positions (projection, position) VALUES (?, 0) "
                     "ON CONFLICT (projection) DO NOTHING", (name,),
                 )
+        if outdated:
+            self.reset(outdated)
+
+    def _add_missing_columns(self) -> list[str]:
+        """Tables made before a projection declared an indexed column get the column, and
+        the projection is emptied so that its rows are rebuilt from the events with it."""
+        outdated = []
+        for name, projection in self.projections.items():
+            existing = self._columns(projection.table)
+            missing = {c: t for c, t in indexed(projection).items() if c not in existing}
+            if existing and missing:
+                self.database.execute_script(
+                    [f"ALTER TABLE {projection.table} ADD COLUMN {c} {t}"
+                     for c, t in missing.items()])
+                outdated.append(name)
+        return outdated
+
+    def _columns(self, table: str) -> set[str]:
+        if self.database.postgres:
+            rows = self.database.query(
+                "SELECT column_name AS name FROM information_schema.columns "
+                "WHERE table_name = ? AND table_schema = current_schema()", (table,))
+        else:
+            rows = self.database.query(f"PRAGMA table_info({table})")
+        return {row["name"] for row in rows}
 
     def positions(self) -> dict[str, int]:
         rows = self.database.query("SELECT projection, position FROM rm_positions")
@@ -81,11 +117,16 @@ class ReadModelStore:
                     continue  # already applied: a replay or a redelivery
                 changed[key] = (envelope.position, projection.evolve(doc, envelope, key))
                 owners[key] = projection.owner(envelope)
-        rows = [(key, owners[key], position, orjson.dumps(doc).decode())
+        columns = list(indexed(projection))
+        rows = [(key, owners[key], position, orjson.dumps(doc).decode(),
+                 *(doc.get(column) for column in columns))
                 for key, (position, doc) in changed.items() if doc is not None]
+        names = ", ".join(["key", "owner", "position", "doc", *columns])
+        marks = ", ".join("?" * (4 + len(columns)))
+        updates = ", ".join(f"{c} = excluded.{c}" for c in ["position", "doc", *columns])
         cursor.executemany(
-            f"INSERT INTO {projection.table} (key, owner, position, doc) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET position = excluded.position, doc = excluded.doc "
+            f"INSERT INTO {projection.table} ({names}) VALUES ({marks}) "
+            f"ON CONFLICT (key) DO UPDATE SET {updates} "
             # Two appliers (or a replay racing a live one) never move a row backwards.
             f"WHERE {projection.table}.position < excluded.position",
             rows,
@@ -115,6 +156,34 @@ class ReadModelStore:
             f"SELECT doc FROM {self.projections[name].table} WHERE owner = ?", (owner,)
         )
         return [orjson.loads(row["doc"]) for row in rows]
+
+    def where(self, name: str, **equal: Any) -> list[Document]:
+        """Documents whose indexed columns hold the given values (a tuple: any of them)."""
+        condition, params = self._condition(name, equal)
+        rows = self.database.query(
+            f"SELECT doc FROM {self.projections[name].table} WHERE {condition} ORDER BY key",
+            params)
+        return [orjson.loads(row["doc"]) for row in rows]
+
+    def newest(self, name: str, **equal: Any) -> tuple[int, Document] | None:
+        """The most recently changed of those documents, with its position (None: there is
+        none); the position moves whenever any of them changes."""
+        condition, params = self._condition(name, equal)
+        row = self.database.query_one(
+            f"SELECT position, doc FROM {self.projections[name].table} WHERE {condition} "
+            "ORDER BY position DESC LIMIT 1", params)
+        return (row["position"], orjson.loads(row["doc"])) if row else None
+
+    def _condition(self, name: str, equal: dict[str, Any]) -> tuple[str, list[Any]]:
+        unknown = set(equal) - set(indexed(self.projections[name]))
+        if unknown or not equal:
+            raise ValueError(f"not indexed columns of {name}: {sorted(unknown) or 'none given'}")
+        clauses, params = [], []
+        for column, value in equal.items():
+            values = list(value) if isinstance(value, tuple | list) else [value]
+            clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+            params += values
+        return " AND ".join(clauses), params
 
     def all(self, name: str) -> list[Document]:
         rows = self.database.query(f"SELECT doc FROM {self.projections[name].table} ORDER BY key")

@@ -17,7 +17,7 @@ def _credential(envelope: Envelope, kind: str) -> Document:
         "id": d["credential_id"], "kind": kind, "title": d["title"],
         "provider_id": d["provider_id"], "awarded_on": d["awarded_on"], "ects": d["ects"],
         "eqf_level": d["eqf_level"], "status": "active",
-        "history": [history_entry(envelope)], "part_of": [],
+        "history": [history_entry(envelope)], "part_of": [], "shared": False,
     }
     if kind == "credential":
         credential.update(programme_id=d["programme_id"], grade=d.get("grade"),
@@ -60,6 +60,8 @@ def evolve_credential(doc: Document | None, envelope: Envelope, key: str) -> Doc
         doc["status"] = STATUS_AFTER[name]
         extra = {"cause": d["cause"]} if name == "StackPutUnderReview" else {}
         doc["history"].append(history_entry(envelope, **extra))
+    elif name in ("CredentialShared", "CredentialUnshared"):
+        doc["shared"] = name == "CredentialShared"
     elif name == "CredentialCorrected":
         doc.update(d["changes"])
         doc["history"].append(history_entry(envelope, changes=d["changes"],

@@ -11,7 +11,14 @@ from ledger.application import Ledger
 from ledger.metrics import LATENCY, REQUESTS
 from services.api import errors
 from services.api.responses import FastJSONResponse
-from services.api.routers import audit, credentials, operations, organisations, reading
+from services.api.routers import (
+    audit,
+    credentials,
+    operations,
+    organisations,
+    portability,
+    reading,
+)
 
 log = logging.getLogger("ledger.api")
 
@@ -36,6 +43,7 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
     for router in (organisations.router, credentials.router, reading.router, operations.router):
         app.include_router(router)
     app.include_router(audit.router)
+    app.include_router(portability.router)
     app.add_middleware(MetricsMiddleware)
     return app
 

@@ -43,6 +43,19 @@ async def current_actor(
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
+
+async def optional_actor(
+    ledger: LedgerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor | None:
+    """The caller when a token is given (public endpoints that reveal more to the owner)."""
+    if credentials is None:
+        return None
+    return await current_actor(ledger, credentials)
+
+
+OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
+
 IdempotencyKeyHeader = Annotated[
     str | None, Header(alias="Idempotency-Key", max_length=200,
                        description="Retries with the same key and body return the first response")

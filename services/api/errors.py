@@ -15,11 +15,14 @@ from ledger.domain.errors import (
     LedgerError,
     NotFound,
     RuleViolation,
+    Unauthenticated,
 )
+from ledger.standards import StandardsMissing
 
 log = logging.getLogger(__name__)
 
-STATUS = {NotFound: 404, RuleViolation: 409, Conflict: 409, Forbidden: 403, InvalidRequest: 422}
+STATUS = {Unauthenticated: 401, NotFound: 404, RuleViolation: 409, Conflict: 409,
+          Forbidden: 403, InvalidRequest: 422, StandardsMissing: 503}
 PROBLEM = "application/problem+json"
 
 
@@ -66,5 +69,6 @@ def install(app: FastAPI) -> None:
 
 def _title(status: int) -> str:
     return {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-            405: "Method not allowed", 409: "Conflict", 415: "Unsupported media type",
+            405: "Method not allowed", 409: "Conflict", 413: "Too large",
+            415: "Unsupported media type",
             422: "Invalid request", 503: "Unavailable"}.get(status, "Error")

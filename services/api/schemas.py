@@ -76,6 +76,11 @@ class ReasonIn(Body):
     reason: Text
 
 
+class SharingIn(Body):
+    shared: bool = Field(True, description="true: anyone with the link may fetch the "
+                                           "credential's signed OB 3.0 export")
+
+
 class PathwayIn(Body):
     provider_id: Id
     title: Text

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 
 from ledger.kafka import DEAD_LETTERS, EVENTS
 from ledger.metrics import PROJECTION_LAG
@@ -79,12 +80,21 @@ class Projector:
         """Poll until `stop` is set; the poll in hand is finished before returning."""
         try:
             while not stop.is_set():
-                polled = self.consumer.poll(timeout_ms=200, max_records=1000)
-                for tp, records in polled.items():
+                for tp, records in self._poll().items():
                     self.handle(tp, records)
                 self._report_lag()
         finally:
             self.consumer.close(autocommit=False)
+
+    def _poll(self) -> dict[TopicPartition, list[Any]]:
+        """One poll; a broker that is away is waited for, not a reason to exit."""
+        try:
+            return self.consumer.poll(timeout_ms=200, max_records=1000)
+        except KafkaError as error:
+            if not getattr(error, "retriable", False):
+                raise
+            log.warning("poll failed (%s); retrying", error)
+            return {}
 
     def handle(self, tp: TopicPartition, records: Sequence[Any]) -> None:
         envelopes, poison = [], []
@@ -143,6 +153,10 @@ class Projector:
         if not assigned:
             return
         self._lag_reported = now
-        ends = self.consumer.end_offsets(assigned)
+        try:
+            ends = self.consumer.end_offsets(assigned)
+        except KafkaError as error:  # lag is a metric: never a reason to stop consuming
+            log.info("lag not reported: %s", error)
+            return
         lag = sum(max(0, ends[tp] - (self.consumer.position(tp) or 0)) for tp in assigned)
         PROJECTION_LAG.labels(self.name).set(lag)

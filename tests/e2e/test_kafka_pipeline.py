@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import STANDARDS, free_port
 from tests.e2e.test_processes import (
     STOPPED_BY_SIGTERM,
     Process,
@@ -29,7 +29,7 @@ def pipeline_env(postgres_url: str, kafka_bootstrap: str, tmp_path: Path) -> dic
             "LEDGER_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
             # Own topics and groups on the shared broker; room for the consumers to join.
             "LEDGER_KAFKA_TOPIC_PREFIX": f"e2e{uuid.uuid4().hex[:8]}.",
-            "LEDGER_READ_WAIT_SECONDS": "30"}
+            "LEDGER_READ_WAIT_SECONDS": "30", "LEDGER_STANDARDS_DIR": str(STANDARDS)}
 
 
 @pytest.fixture

@@ -2,12 +2,16 @@
 that keeps old public keys findable."""
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from ledger.application import Ledger
+from ledger.config import Settings
 from ledger.signing import did_key
 from ledger.store import keys
 from ledger.store.keys import KeyStore
@@ -82,3 +86,26 @@ def test_concurrent_first_use_makes_exactly_one_key(keystore: KeyStore, ledger: 
     made = in_parallel([lambda s=s: s.current("provider-1").key_id for s in stores])
     assert len(set(made)) == 1
     assert len(keystore.public_keys("provider-1")) == 1
+
+
+LEDGER = str(Path(sys.executable).parent / "ledger")
+
+
+def test_keys_are_rotated_and_listed_from_the_command_line(settings: Settings):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
+    env.update(LEDGER_MASTER_KEY=settings.master_key, LEDGER_DATA_DIR=str(settings.data_dir),
+               **({"DATABASE_URL": settings.database_url} if settings.database_url else {}))
+
+    def run(*args: str) -> list[str]:
+        done = subprocess.run([LEDGER, "keys", *args], env=env, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.splitlines()
+
+    first = run("rotate", "provider-1")[-1]
+    second = run("rotate", "provider-1")[-1]
+    assert first != second and second.startswith("did:key:z6Mk")
+    listed = [line.split("\t") for line in run("list", "provider-1")]
+    assert [row[0] for row in listed] == [first, second]
+    assert listed[0][2] != "current" and listed[1][2] == "current"

@@ -14,6 +14,7 @@ from services.api.schemas import (
     LearnerIn,
     ReasonIn,
     RecognitionIn,
+    SharingIn,
     StackIn,
 )
 
@@ -72,6 +73,14 @@ async def correct_credential(credential_id: str, body: CorrectionIn, ledger: Led
                              key: IdempotencyKeyHeader = None):
     run = commands.correct_credential(actor, ledger.database, credential_id, body.changes(),
                                       body.reason)
+    return await write(ledger, run, actor, key, request, body)
+
+
+@router.post("/credentials/{credential_id}/share")
+async def share_credential(credential_id: str, body: SharingIn, ledger: LedgerDep,
+                           actor: CurrentActor, request: Request,
+                           key: IdempotencyKeyHeader = None):
+    run = commands.share_credential(actor, ledger.database, credential_id, body.shared)
     return await write(ledger, run, actor, key, request, body)
 
 

@@ -1,0 +1,1 @@
+"""The export publisher: learners' updated exports to ledger.exports."""

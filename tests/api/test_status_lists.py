@@ -1,0 +1,135 @@
+"""Bitstring Status Lists served over HTTP (SQLite and PostgreSQL): a revocation sets its bit,
+a suspension lifted clears its bit, and every list is signed by the ledger's own key."""
+
+from urllib.parse import urlparse
+
+from ledger.projections.status import LIST_SIZE
+from ledger.signing import data_integrity
+from ledger.standards import Standards
+from ledger.status_lists import StatusLists, bit_set, decode
+from tests.helpers import Api, World, build_world, created, problem
+
+
+def status_entries(world: World, credential_id: str, position: int) -> dict[str, dict]:
+    """The credential's status entries by purpose, as public verification reports them."""
+    response = world.api.anonymous().get(f"/v1/verify/{credential_id}", min_position=position)
+    assert response.status_code == 200, response.text
+    return {e["statusPurpose"]: e for e in response.json()["credential_status"]}
+
+
+def served_list(api: Api, entry: dict) -> dict:
+    response = api.anonymous().get(urlparse(entry["statusListCredential"]).path)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def bit(api: Api, entry: dict) -> bool:
+    bits = decode(served_list(api, entry)["credentialSubject"]["encodedList"])
+    assert len(bits) * 8 == LIST_SIZE
+    return bit_set(bits, int(entry["statusListIndex"]))
+
+
+def change(world: World, credential_id: str, action: str) -> int:
+    response = world.provider.post(f"/v1/credentials/{credential_id}/{action}",
+                                   {"reason": f"{action} for the test"})
+    return created(response, 200)["position"]
+
+
+def test_a_revocation_sets_its_bit_in_the_revocation_list(api: Api):
+    world = build_world(api)
+    kept, revoked = world.issue(), world.issue(awarded_on="2025-03-02")
+    position = change(world, revoked["id"], "revoke")
+    revoked_entries = status_entries(world, revoked["id"], position)
+    kept_entries = status_entries(world, kept["id"], position)
+    assert bit(api, revoked_entries["revocation"]) is True
+    assert bit(api, kept_entries["revocation"]) is False
+    assert bit(api, revoked_entries["suspension"]) is False
+
+
+def test_suspended_then_reinstated_ends_with_the_suspension_bit_clear(api: Api):
+    world = build_world(api)
+    issued = world.issue()
+    entries = status_entries(world, issued["id"], change(world, issued["id"], "suspend"))
+    assert bit(api, entries["suspension"]) is True
+    status_entries(world, issued["id"], change(world, issued["id"], "reinstate"))
+    assert bit(api, entries["suspension"]) is False
+    assert bit(api, entries["revocation"]) is False
+
+
+def test_a_status_list_is_a_signed_bitstring_status_list_credential(api: Api):
+    world = build_world(api)
+    issued = world.issue()
+    entry = status_entries(world, issued["id"], issued["position"])["revocation"]
+    listed = served_list(api, entry)
+    assert listed["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+    assert listed["id"] == entry["statusListCredential"]
+    assert listed["credentialSubject"]["statusPurpose"] == "revocation"
+    assert listed["credentialSubject"]["encodedList"].startswith("u")
+    ledger_key = api.ledger.keys.current("ledger")
+    assert listed["issuer"] == ledger_key.did
+    [check] = data_integrity.verify(listed, api.ledger.standards)
+    assert check.valid and check.verification_method == ledger_key.key_id
+
+
+def test_entries_point_at_the_issuing_events_position(api: Api):
+    world = build_world(api)
+    issued = world.issue()
+    entries = status_entries(world, issued["id"], issued["position"])
+    for purpose, entry in entries.items():
+        assert entry["type"] == "BitstringStatusListEntry"
+        assert entry["statusPurpose"] == purpose
+        assert entry["statusListIndex"] == str(issued["position"] % LIST_SIZE)
+        assert entry["statusListCredential"].endswith(
+            f"/v1/status-lists/{purpose}-{issued['position'] // LIST_SIZE}")
+        assert entry["id"] == f"{entry['statusListCredential']}#{entry['statusListIndex']}"
+
+
+def test_unknown_or_malformed_list_ids_are_not_found(api: Api):
+    build_world(api).issue()
+    for list_id in ("revocation-99", "suspension-7", "refresh-0", "revocation-01", "x"):
+        problem(api.anonymous().get(f"/v1/status-lists/{list_id}"), 404)
+
+
+def test_the_same_list_state_is_served_as_the_same_bytes(api: Api):
+    world = build_world(api)
+    issued = world.issue()
+    entry = status_entries(world, issued["id"], change(world, issued["id"], "revoke"))[
+        "revocation"]
+    path = urlparse(entry["statusListCredential"]).path
+    first = api.anonymous().get(path).content
+    assert api.anonymous().get(path).content == first
+    ledger = api.ledger
+    uncached = StatusLists(ledger.read_models, ledger.keys, ledger.standards, ledger.urls)
+    list_id = path.rsplit("/", 1)[1]
+    assert uncached.credential(list_id) == served_list(api, entry)
+
+
+def test_status_indexes_are_the_same_after_a_rebuild(api: Api):
+    world = build_world(api)
+    issued = [world.issue(awarded_on=f"2025-03-0{day}") for day in (1, 2, 3)]
+    change(world, issued[1]["id"], "revoke")
+    status_entries(world, issued[1]["id"], change(world, issued[2]["id"], "suspend"))
+    before = {c["id"]: api.ledger.read_models.get("status", c["id"]) for c in issued}
+    api.ledger.runner.rebuild(["status"])
+    after = {c["id"]: api.ledger.read_models.get("status", c["id"]) for c in issued}
+    assert after == before
+    assert [before[c["id"]]["status_index"] for c in issued] == [c["position"] for c in issued]
+
+
+def test_a_missing_standards_cache_is_a_503_that_names_the_fix(api: Api, tmp_path, monkeypatch):
+    world = build_world(api)
+    issued = world.issue()
+    status_entries(world, issued["id"], issued["position"])
+    monkeypatch.setattr(api.ledger.status_lists, "standards", Standards(tmp_path / "empty"))
+    body = problem(api.anonymous().get("/v1/status-lists/revocation-0"), 503)
+    assert "ledger standards pull" in body["detail"]
+
+
+def test_sharing_a_credential_leaves_its_status_list_as_it_was(api: Api):
+    world = build_world(api)
+    issued = world.issue()
+    entry = status_entries(world, issued["id"], issued["position"])["revocation"]
+    before = served_list(api, entry)
+    shared = world.learner.post(f"/v1/credentials/{issued['id']}/share", {"shared": True})
+    status_entries(world, issued["id"], created(shared, 200)["position"])
+    assert served_list(api, entry) == before

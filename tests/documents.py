@@ -1,0 +1,47 @@
+"""Credential documents for the signing and verification tests, shaped like the ledger's
+OB 3.0 exports (the real builders live in ledger/projections/exports)."""
+
+from typing import Any
+
+from ledger.status_lists import status_entries
+from ledger.urls import PublicUrls
+
+OB3_CONTEXT = ["https://www.w3.org/ns/credentials/v2",
+               "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+
+
+def achievement_credential(urls: PublicUrls, credential_id: str, provider_id: str,
+                           status_index: int | None = None, *, awarded_on: str = "2025-03-01",
+                           both_entries: bool = False) -> dict[str, Any]:
+    """With a status index: the revocation entry as `credentialStatus` (1EdTech's schemas
+    allow one object), or with `both_entries` the revocation and suspension entries."""
+    document: dict[str, Any] = {
+        "@context": OB3_CONTEXT,
+        "id": urls.credential(credential_id),
+        "type": ["VerifiableCredential", "AchievementCredential"],
+        "name": "მონაცემთა წიგნიერება საჯარო მოხელეებისთვის",
+        "issuer": {"id": urls.issuer(provider_id), "type": ["Profile"],
+                   "name": "ივანე ჯავახიშვილის სახელობის თბილისის სახელმწიფო უნივერსიტეტი"},
+        "validFrom": f"{awarded_on}T00:00:00Z",
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [{"type": "IdentityObject", "identityHash": "ნინო ბერიძე",
+                            "identityType": "name", "hashed": False}],
+            "achievement": {
+                "id": f"{urls.base}/v1/microcredentials/p-1", "type": ["Achievement"],
+                "achievementType": "MicroCredential", "name": "Data Literacy",
+                "description": "Interpret descriptive statistics; build a reproducible report",
+                "criteria": {"narrative": "Supervised online examination"},
+                "creditsAvailable": 5.0,
+                "alignment": [{"type": ["Alignment"], "targetName": "EQF level 5",
+                               "targetUrl": "https://europa.eu/europass/en/europass-tools/"
+                                            "european-qualifications-framework",
+                               "targetType": "ext:EQF", "targetCode": "5"}],
+            },
+            "result": [{"type": ["Result"], "value": "A"}],
+        },
+    }
+    if status_index is not None:
+        entries = status_entries(urls, status_index)
+        document["credentialStatus"] = entries if both_entries else entries[0]
+    return document
