@@ -60,7 +60,10 @@ HEAD_SQL = f"SELECT position, chain_hash, recorded_at FROM {TABLE} ORDER BY posi
 
 def link(previous: bytes, position: int, stream_id: bytes, version: int, topic: bytes,
          recorded_at: int, state: bytes) -> bytes:
-    """One event's chain hash from its predecessor's (the encoding in the module docstring)."""
+    """One event's chain hash from its predecessor's (the encoding in the module docstring).
+    Raises ValueError or struct.error for a field the encoding cannot hold exactly."""
+    if len(stream_id) != 16:  # struct would pad or cut it silently
+        raise ValueError("a stream id is 16 bytes")
     return sha256(b"".join((_FIXED.pack(previous, position, stream_id, version, len(topic)),
                             topic, _TIME.pack(recorded_at, len(state)), state))).digest()
 

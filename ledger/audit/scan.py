@@ -46,7 +46,7 @@ class Snapshot:
             yield from self._stream_postgres(sql.replace("?", "%s"), params)
         else:
             for row in self._stream_sqlite(sql, params):
-                yield (row[0], bytes.fromhex(row[1]), *row[2:])
+                yield (row[0], _sqlite_stream_id(row[1]), *row[2:])
 
     def top(self) -> int:
         row = self.cursor.execute(
@@ -89,6 +89,17 @@ class Snapshot:
                 yield from rows
         finally:
             raw.close()
+
+
+def _sqlite_stream_id(text: Any) -> bytes:
+    """The UUID's bytes from SQLite's text column, only from the canonical form the library
+    writes and queries by (32 lowercase hex digits): any other spelling (which hides the event
+    from its stream) gives b"", which the chain refuses."""
+    try:
+        raw = bytes.fromhex(text)
+    except (TypeError, ValueError):
+        return b""
+    return raw if len(raw) == 16 and raw.hex() == text else b""
 
 
 def _prefetched(fetch: Callable[[], list]) -> Iterator[Any]:

@@ -5,9 +5,13 @@ What "first bad position" means for each kind of tampering:
 
 - changed stored bytes (or stream, version, topic, recorded time): that event's position;
 - two events swapped: the lower of the two positions;
+- a field the encoding cannot hold (a negative version, a SQLite stream id not in the
+  canonical lowercase form the library looks streams up by, a missing value): that event;
 - a forged event inserted: the forged event's position, whether it has no chain entry, a
   made-up one, or one computed correctly from its predecessor (its successor then still links
-  to the event before it, which names the forgery);
+  to the event before it, which names the forgery); for a run of up to 16 forged events, the
+  first of them; a forged event at position 0 or below (where the ledger never writes, and
+  which a scan from "position > 0" would miss) is named too;
 - a deleted event: its own position while its chain entry survives; when the entry went too,
   the position of the first surviving event after it, the first whose link no longer holds
   (the chain cannot tell a removed predecessor from a changed event);
@@ -22,7 +26,9 @@ Verification continues past a problem (re-anchoring on the stored hash), so inde
 problems are each reported.
 """
 
+import struct
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +38,9 @@ from ledger.audit.checkpoints import Checkpoint, select_all
 from ledger.store.database import Database
 
 MAX_PROBLEMS = 100
+# How many consecutive forged events verification can name as inserted (more are reported at
+# the first genuine event after them).
+INSERTED_RUN = 16
 # Progress is reported once per this many events.
 PROGRESS_EVERY = 50_000
 
@@ -147,8 +156,9 @@ def _walk(report: Report, rows: Iterable[scan.Row], start: Checkpoint | None,
     link = chain.link
     topics: dict[str, bytes] = {}
     previous = start.chain_hash if start else chain.GENESIS
-    before_previous: bytes | None = None
     previous_position = start.position if start else 0
+    # The last links, oldest first, to tell forged insertions from altered events.
+    recent: deque[tuple[int | None, bytes]] = deque([(None, previous)], maxlen=INSERTED_RUN + 1)
     pending = iter(checkpoints)
     checkpoint = next(pending, None)
     due = checkpoint.position if checkpoint else -1
@@ -165,19 +175,30 @@ def _walk(report: Report, rows: Iterable[scan.Row], start: Checkpoint | None,
                        f"the signed checkpoint at {due} names an event that is not in the store")
             checkpoint = next(pending, None)
             due = checkpoint.position if checkpoint else -1
+        if position < 1:
+            report.add(position, "forged-position",
+                       f"event at {position} sits where the ledger never writes (positions start "
+                       "at 1): it was inserted outside the ledger")
+            continue
         if stored is None:
             report.add(position, "unchained",
                        f"event at {position} has no chain entry (inserted outside the ledger)")
             continue
         matched += 1
-        encoded = topics.get(topic)
-        if encoded is None:
-            encoded = topics[topic] = topic.encode()
-        digest = link(previous, position, stream, version, encoded, recorded_at, state)
+        try:
+            encoded = topics.get(topic)
+            if encoded is None:
+                encoded = topics[topic] = topic.encode()
+            digest = link(previous, position, stream, version, encoded, recorded_at, state)
+        except (struct.error, ValueError, TypeError, AttributeError):
+            report.add(position, "malformed",
+                       f"event at {position} has a field the chain cannot encode (a stream id "
+                       "not in canonical form, a negative version or time, a missing value)")
+            continue
         if digest != stored:
-            _mismatch(report, position, previous_position,
-                      link(before_previous, position, stream, version, encoded, recorded_at,
-                           state) if before_previous is not None else None, stored)
+            _mismatch(report, position, recent,
+                      lambda earlier, p=position, s=stream, v=version, t=encoded,
+                      r=recorded_at, b=state: link(earlier, p, s, v, t, r, b), stored)
             digest = stored  # re-anchor: later problems are then reported on their own
         if position == due:
             if digest != checkpoint.chain_hash:
@@ -189,7 +210,8 @@ def _walk(report: Report, rows: Iterable[scan.Row], start: Checkpoint | None,
                 last_match = position
             checkpoint = next(pending, None)
             due = checkpoint.position if checkpoint else -1
-        before_previous, previous, previous_position = previous, digest, position
+        previous, previous_position = digest, position
+        recent.append((position, digest))
     advance(previous_position)
     while checkpoint is not None:
         report.add(checkpoint.position, "checkpoint-missing-event",
@@ -201,18 +223,23 @@ def _walk(report: Report, rows: Iterable[scan.Row], start: Checkpoint | None,
     return matched
 
 
-def _mismatch(report: Report, position: int, previous_position: int,
-              skipping_previous: bytes | None, stored: bytes) -> None:
-    if skipping_previous == stored:
-        # This event was linked to the one before its predecessor: the predecessor is a
-        # forgery inserted afterwards.
-        report.add(previous_position, "inserted",
-                   f"event at {previous_position} was inserted into the history: the event "
-                   f"after it, at {position}, was chained without it")
-    else:
-        report.add(position, "mismatch",
-                   f"event at {position} does not match its chain hash: its stored content "
-                   "was changed, or the event before it was removed or altered")
+def _mismatch(report: Report, position: int, recent: deque[tuple[int | None, bytes]],
+              relink: Callable[[bytes], bytes], stored: bytes) -> None:
+    """Name the right culprit: if this event still links to a link before its predecessor,
+    the events in between were inserted afterwards; otherwise this event (or a removed
+    predecessor) is at fault."""
+    links = list(recent)
+    for index in range(len(links) - 2, -1, -1):
+        if relink(links[index][1]) == stored:
+            first, last = links[index + 1][0], links[-1][0]
+            span = f"at {first}" if first == last else f"at {first} to {last}"
+            report.add(first, "inserted",
+                       f"events {span} were inserted into the history: the event after them, "
+                       f"at {position}, was chained without them")
+            return
+    report.add(position, "mismatch",
+               f"event at {position} does not match its chain hash: its stored content "
+               "was changed, or the event before it was removed or altered")
 
 
 def _orphans(report: Report, store: scan.Snapshot, linked: int) -> None:

@@ -8,6 +8,7 @@ import sys
 from uuid import UUID, uuid4
 
 import orjson
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.application import Ledger
@@ -135,6 +136,35 @@ def test_two_swapped_events_are_found_at_the_lower_position(ledger, settings) ->
     assert {p["position"] for p in report["problems"]} == {low, high}
 
 
+def test_a_field_outside_the_encoding_is_found_at_its_position(ledger, settings) -> None:
+    positions = _seeded(ledger)
+    superuser = Superuser(settings, ledger)
+    try:
+        superuser.run(f"UPDATE {superuser.events} SET originator_version = -originator_version "
+                      f"WHERE {superuser.position} = ?", (positions[3],))
+    finally:
+        superuser.close()
+    report = _verify(ledger)
+    assert report["first_bad_position"] == positions[3]
+    assert report["problems"][0]["kind"] == "malformed"
+
+
+@pytest.mark.parametrize("settings", ["sqlite"], indirect=True)  # a uuid column has one form
+def test_a_sqlite_stream_id_respelled_to_hide_an_event_is_found(ledger, settings) -> None:
+    """SQLite keeps stream ids as text and the library looks them up by their lowercase hex
+    form: the same UUID in capitals hides the event from its stream."""
+    positions = _seeded(ledger)
+    superuser = Superuser(settings, ledger)
+    try:
+        superuser.run(f"UPDATE {superuser.events} SET originator_id = upper(originator_id) "
+                      "WHERE rowid = ?", (positions[-1],))
+    finally:
+        superuser.close()
+    report = _verify(ledger)
+    assert report["first_bad_position"] == positions[-1]
+    assert report["problems"][0]["kind"] == "malformed"
+
+
 def _forged_issue(superuser: Superuser) -> tuple[UUID, int, str, bytes]:
     """A credential issued to the learner by no one: a copy of a real issuance with a new
     credential id and the stream's next version."""
@@ -161,27 +191,26 @@ def test_a_forged_event_without_a_chain_entry_is_found_at_its_position(
     assert [p["kind"] for p in report["problems"]] == ["unchained"]
 
 
-def test_a_forged_event_with_a_computed_chain_entry_is_found_at_its_position(
-        ledger, settings) -> None:
-    """Slipped in before the first event (SQLite positions have no gaps to hide in), with a
-    chain entry computed from the documented encoding: the real first event still links to
-    the genesis, which names the forgery."""
+def test_a_forged_event_before_the_first_one_is_found_at_its_position(ledger, settings) -> None:
+    """SQLite positions have no gaps to hide in: a forgery with a chain entry computed from the
+    documented encoding can only go before the first event, where the ledger never writes."""
     positions = _seeded(ledger)
     superuser = Superuser(settings, ledger)
     try:
-        forged = 0
-        superuser.insert_event(forged, *_forged_issue(superuser))
-        superuser.write_link(forged, chain.GENESIS, superuser.link(positions[0])[0])
+        superuser.insert_event(0, *_forged_issue(superuser))
+        superuser.write_link(0, chain.GENESIS, superuser.link(positions[0])[0])
     finally:
         superuser.close()
     report = _verify(ledger)
-    assert report["first_bad_position"] == forged
-    assert [p["kind"] for p in report["problems"]] == ["inserted"]
+    assert report["first_bad_position"] == 0
+    assert [p["kind"] for p in report["problems"]] == ["forged-position"]
 
 
-def test_a_forged_event_in_a_gap_between_positions_is_found_at_its_position(
+def test_forged_events_in_a_gap_between_positions_are_found_at_the_first_of_them(
         pg_ledger, pg_settings) -> None:
-    """PostgreSQL positions have gaps where appends rolled back: a forger can fill one."""
+    """PostgreSQL positions have gaps where appends rolled back: a forger can fill one, with
+    chain entries computed from the documented encoding. The genuine event after the gap still
+    links to the one before it, which names the forgeries."""
     seed_ledger(pg_ledger)
     superuser = Superuser(pg_settings, pg_ledger)
     try:
@@ -190,13 +219,17 @@ def test_a_forged_event_in_a_gap_between_positions_is_found_at_its_position(
         seed_ledger(pg_ledger)
         positions = superuser.positions()
         gap = next(p + 1 for p, q in itertools.pairwise(positions) if q != p + 1)
-        superuser.insert_event(gap, *_forged_issue(superuser))
-        superuser.write_link(gap, superuser.link(gap - 1)[1], superuser.link(gap - 1)[0])
+        stream, version, topic, state = _forged_issue(superuser)
+        recorded_at, previous = superuser.link(gap - 1)
+        for offset in range(2):
+            superuser.insert_event(gap + offset, stream, version + offset, topic, state)
+            previous = superuser.write_link(gap + offset, previous, recorded_at)
     finally:
         superuser.close()
     report = _verify(pg_ledger)
     assert report["first_bad_position"] == gap
     assert [p["kind"] for p in report["problems"]] == ["inserted"]
+    assert f"events at {gap} to {gap + 1} were inserted" in report["problem"]
 
 
 def test_a_consistently_rehashed_tail_is_found_at_the_checkpoint_it_contradicts(
