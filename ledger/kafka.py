@@ -33,9 +33,13 @@ def ensure_topics(bootstrap: str, partitions: int = 6, prefix: str = "") -> None
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="ledger-admin")
     try:
         existing = set(admin.list_topics())
-        wanted = [NewTopic(prefix + name, num_partitions=count, replication_factor=1)
-                  for name, count in ((EVENTS, partitions), (DEAD_LETTERS, 1),
-                                      (EXPORTS, partitions))
+        # ledger.exports is compacted: only each learner's newest exports are kept, so after
+        # an erasure the older messages that carried their name are eventually deleted too.
+        wanted = [NewTopic(prefix + name, num_partitions=count, replication_factor=1,
+                           topic_configs=configs)
+                  for name, count, configs in (
+                      (EVENTS, partitions, {}), (DEAD_LETTERS, 1, {}),
+                      (EXPORTS, partitions, {"cleanup.policy": "compact"}))
                   if prefix + name not in existing]
         if wanted:
             with suppress(TopicAlreadyExistsError):  # another process created them first

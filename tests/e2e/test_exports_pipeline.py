@@ -29,8 +29,10 @@ def exporting_pipeline(pipeline_env: dict[str, str]) -> Iterator[str]:  # noqa: 
     workers = [Process("relay", env=pipeline_env), Process("projector", env=pipeline_env),
                Process("exporter", env=pipeline_env)]
     yield base_url
-    for worker in [*workers, api]:
-        worker.stop()
+    for name, worker in zip(("relay", "projector", "exporter", "api"), [*workers, api],
+                            strict=True):
+        status, output = worker.stop()
+        print(f"--- {name} exited {status}:\n{output[-3000:]}")  # shown when a test fails
 
 
 def exports_of(bootstrap: str, topic: str, learner: str, until, seconds: float = 90) -> dict:
@@ -43,14 +45,17 @@ def exports_of(bootstrap: str, topic: str, learner: str, until, seconds: float =
     partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
     consumer.assign(partitions)
     consumer.seek_to_beginning(*partitions)
+    seen = []
     try:
         while time.monotonic() < deadline:
             for batch in consumer.poll(timeout_ms=500).values():
                 for message in batch:
                     manifest = orjson.loads(message.value)
+                    seen.append((message.key, manifest["position"]))
                     if message.key == learner.encode() and until(manifest):
                         return manifest
-        raise AssertionError(f"no export of learner {learner} on {topic} satisfied the test")
+        raise AssertionError(f"no export of learner {learner} on {topic} satisfied the test; "
+                             f"seen (key, position): {seen}")
     finally:
         consumer.close()
 

