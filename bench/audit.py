@@ -1,268 +1,331 @@
-"""Audit benchmark on a store of N events (default 1,000,000), PostgreSQL, in one run:
+"""Audit throughput on PostgreSQL over a store of a million events, phases in one run:
 
-  store   built through the use cases' bulk path (enrolments, bulk issuance, revocations)
-  replay  (a) raw server-side cursor: SELECT of the same rows, nothing decoded
-          (b) the library's own path: app.recorder.select_notifications + app.mapper
-              .to_domain_event (the way the eventsourcing library reads its log)
-          (c) `ledger audit replay`: every row streamed, decoded into an envelope and folded
-              into transcripts by the live projection code
-          (d) the same into every read model (transcripts, register, status)
+  build   the store through the bulk path (Ledger.bulk_issue and the group committer, no
+          HTTP), with the hash chain and periodic checkpoints as the ledger writes them
+  select  baseline: a raw SELECT of the same event rows (a plain server-side binary cursor)
+  scan    the rows verification reads: events joined with their chain entries, the next batch
+          fetched while the current one is consumed, not hashed
+  verify  chain verification (ledger/audit/verify.py), checkpoints included
+  chain   the chain's share of an append: linking 100,000 stored events and writing their
+          chain entries as the recorder does (batches of 2,000, one commit each, into a
+          scratch table), beside the build's own time per event
+  library the library's own read path: app.recorder.select_notifications pages, each event
+          decoded by app.mapper.to_domain_event
+  replay  `ledger audit replay` into transcripts: rows streamed, decoded into envelopes and
+          folded by the live projection code (ledger/projections/replay.py)
+  replay-all  the same into every read model
+  (library and the replays: the median of three runs, the range in the note)
 
-Prints events/s for each beside each other. Not a test: figures, never assertions.
-Uses DATABASE_URL's cluster when set, else starts a throwaway one with scripts/local-postgres.sh.
-`--database NAME` reuses a store built by an earlier run (`--keep`).
+Prints events/s per phase and each against `select`. Not a test: figures, never assertions.
+Add a phase with @phase("name"); choose with --phases. Uses DATABASE_URL's cluster when set,
+else starts a throwaway one (scripts/local-postgres.sh). --keep keeps the built database and
+prints how to --reuse it.
 """
 
 import argparse
+import asyncio
 import base64
 import gc
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 import psycopg
 
-from bench.issuance import PROGRAMME, cluster_url, fresh_database
-from ledger import commands
-from ledger.application import Ledger
+from bench.issuance import ROOT, cluster_url, fresh_database, item, seed_world
+from ledger.audit import chain
+from ledger.audit.progress import bar
+from ledger.audit.scan import BATCH, snapshot
 from ledger.bootstrap import bootstrap
 from ledger.config import Settings
 from ledger.domain.actors import Actor
 from ledger.projections.replay import Replayer
 
-ROOT = Path(__file__).resolve().parent.parent
-CREDENTIALS_PER_LEARNER = 18
-REVOKE_EVERY = 20  # one credential in 20 is revoked
-
-
-# -- building the store ------------------------------------------------------------------------
 
 @dataclass
-class BuiltStore:
+class Context:
+    settings: Settings
+    events: int
+    learners: int
+    results: dict[str, "Figure"] = field(default_factory=dict)
+
+
+@dataclass
+class Figure:
     events: int
     seconds: float
+    note: str = ""
 
     @property
     def rate(self) -> float:
-        return self.events / self.seconds
+        return self.events / self.seconds if self.seconds else 0.0
 
 
-def build_store(settings: Settings, events: int, *, progress: bool = True) -> BuiltStore:
-    """At least `events` events through the bulk path: learners enrolled in batches, 18
-    credentials each issued with POST /v1/credentials/bulk's use case, one in 20 revoked."""
-    per_learner = 1 + CREDENTIALS_PER_LEARNER + CREDENTIALS_PER_LEARNER / REVOKE_EVERY
-    learners = max(1, int(events / per_learner) + 1)
+PHASES: dict[str, Callable[[Context], Figure]] = {}
+
+
+def phase(name: str) -> Callable:
+    def register(run: Callable[[Context], Figure]) -> Callable[[Context], Figure]:
+        PHASES[name] = run
+        return run
+    return register
+
+
+def events_in_store(settings: Settings) -> int:
+    with psycopg.connect(settings.database_url) as conn:
+        return conn.execute("SELECT count(*) FROM ledger_events").fetchone()[0]
+
+
+@phase("build")
+def build(ctx: Context) -> Figure:
     started = time.perf_counter()
-    ledger = bootstrap(settings, run_projections=False)
+    world = seed_world(ctx.settings, ctx.learners)
+    ledger = bootstrap(ctx.settings, run_projections=False)
+    actor: Actor = world["actor"]
+    todo = ctx.events - events_in_store(ctx.settings)
+    failed = 0
+
+    async def issue_all(update: Callable[[int], None]) -> None:
+        nonlocal failed
+        pending: set[asyncio.Future] = set()
+        done_items = 0
+        for start in range(0, todo, 10_000):
+            chunk = [(i, item(world, start + i)) for i in range(min(10_000, todo - start))]
+            pending.add(asyncio.ensure_future(ledger.bulk_issue(actor, chunk, None)))
+            if len(pending) >= 4:  # keep the committer's queue full, memory bounded
+                finished, pending = await asyncio.wait(pending,
+                                                       return_when=asyncio.FIRST_COMPLETED)
+                for f in finished:
+                    results = f.result().body["results"]
+                    failed += sum(r["status"] != "created" for r in results)
+                    done_items += len(results)
+                update(done_items)
+        for f in asyncio.as_completed(pending):
+            failed += sum(r["status"] != "created" for r in (await f).body["results"])
+
     try:
-        provider, programmes = _seed_organisation(ledger)
-        learner_ids = _enrol(ledger, provider, learners, progress)
-        issued = _issue(ledger, provider, programmes, learner_ids, progress)
-        _revoke(ledger, provider, issued[::REVOKE_EVERY], progress)
-        head = ledger.app.recorder.max_notification_id() or 0
+        with bar("Building the store (bulk path)", todo) as update:
+            asyncio.run(issue_all(update))
+        checkpoints = len(ledger.audit.checkpoints.all())
     finally:
         ledger.close()
-    return BuiltStore(events=head, seconds=time.perf_counter() - started)
+    total = events_in_store(ctx.settings)
+    return Figure(total, time.perf_counter() - started,
+                  f"{ctx.learners:,} learners, {failed} failed items, {checkpoints} checkpoints")
 
 
-def _seed_organisation(ledger: Ledger) -> tuple[Actor, list[str]]:
-    qa = Actor("bench-qa", "qa_body")
-    run = ledger.execute_sync
-    provider_id = run(commands.register_provider(qa, {
-        "name": "Bench Academy", "country": "GE", "kind": "vocational",
-        "legal_identifier": None})).body["id"]
-    run(commands.accredit_provider(qa, provider_id, {
-        "valid_from": "2020-01-01", "valid_until": "2030-12-31", "scope": None,
-        "decision_reference": "BENCH"}))
-    provider = Actor("bench-provider", "provider", provider_id)
-    programmes = []
-    for n in range(4):
-        programme = run(commands.submit_programme(
-            provider, provider_id, {**PROGRAMME, "title": f"{PROGRAMME['title']} {n}"})
-        ).body["id"]
-        run(commands.decide_programme(qa, programme, "approve", {
-            "approved_on": "2024-01-01", "review_due": "2026-12-31"}))
-        programmes.append(programme)
-    return provider, programmes
+def _stream(ctx: Context, sql: str) -> Figure:
+    with psycopg.connect(ctx.settings.database_url) as conn, conn.transaction():
+        started = time.perf_counter()
+        count = 0
+        with conn.cursor(name="bench_select", binary=True) as cursor:
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(BATCH):
+                count += len(rows)
+        return Figure(count, time.perf_counter() - started)
 
 
-def _report(what: str, done: int, total: int, started: float, enabled: bool) -> None:
-    if enabled:
-        rate = done / max(time.perf_counter() - started, 1e-9)
-        print(f"\r  {what}: {done:,}/{total:,} ({rate:,.0f}/s)", end="", file=sys.stderr)
-        if done >= total:
-            print(file=sys.stderr)
+@phase("select")
+def select(ctx: Context) -> Figure:
+    return _stream(ctx, "SELECT notification_id, uuid_send(originator_id), originator_version, "
+                        "topic, state FROM ledger_events ORDER BY notification_id")
 
 
-def _in_waves(ledger: Ledger, runs: list, what: str, progress: bool,
-              wave: int = 5000) -> list:
-    """Submit commands a wave at a time (the committer batches each wave)."""
-    outcomes, started = [], time.perf_counter()
-    for start in range(0, len(runs), wave):
-        futures = [ledger.submit(run) for run in runs[start:start + wave]]
-        outcomes += [f.result() for f in futures]
-        _report(what, len(outcomes), len(runs), started, progress)
-    return outcomes
-
-
-def _enrol(ledger: Ledger, provider: Actor, learners: int, progress: bool) -> list[str]:
-    runs = [commands.enrol_learner(provider, ledger.vault, {
-        "given_name": "Bench", "family_name": f"Learner {i}", "birth_date": "2000-01-01"})
-        for i in range(learners)]
-    return [o.body["id"] for o in _in_waves(ledger, runs, "learners", progress)]
-
-
-def _issue(ledger: Ledger, provider: Actor, programmes: list[str], learner_ids: list[str],
-           progress: bool, chunk: int = 1000) -> list[str]:
-    items = [(i, {"learner_id": learner_ids[i % len(learner_ids)],
-                  "microcredential_id": programmes[i % len(programmes)],
-                  "awarded_on": "2025-06-01", "grade": "A", "assessment": None})
-             for i in range(len(learner_ids) * CREDENTIALS_PER_LEARNER)]
-    runs = [commands.issue_many(provider, items[start:start + chunk], None)
-            for start in range(0, len(items), chunk)]
-    outcomes = _in_waves(ledger, runs, f"credentials (bulk chunks of {chunk})", progress,
-                         wave=20)
-    return [r["id"] for o in outcomes for r in o.body["results"] if r["status"] == "created"]
-
-
-def _revoke(ledger: Ledger, provider: Actor, credential_ids: list[str], progress: bool) -> None:
-    runs = [commands.change_status(provider, ledger.database, cid, "revoke", "bench")
-            for cid in credential_ids]
-    _in_waves(ledger, runs, "revocations", progress)
-
-
-# -- replay phases ------------------------------------------------------------------------------
-
-@dataclass
-class Phase:
-    name: str
-    events: int
-    seconds: float
-
-    @property
-    def rate(self) -> float:
-        return self.events / self.seconds
-
-
-def timed(name: str, run) -> Phase:
-    gc.collect()
-    started = time.perf_counter()
-    events = run()
-    return Phase(name, events, time.perf_counter() - started)
-
-
-def raw_select(ledger: Ledger) -> int:
-    """(a) The same rows through a server-side cursor, nothing decoded."""
-    return sum(len(rows) for rows in ledger.events.rows())
-
-
-def library_select_and_decode(ledger: Ledger, page: int = 10_000) -> int:
-    """(b) The library's own path: select_notifications pages, each decoded by the mapper."""
-    recorder, mapper, count, position = ledger.app.recorder, ledger.app.mapper, 0, 0
-    while notifications := recorder.select_notifications(position, page,
-                                                         inclusive_of_start=False):
-        for notification in notifications:
-            mapper.to_domain_event(notification)
-        count += len(notifications)
-        position = notifications[-1].id
-    return count
-
-
-def replay_into(ledger: Ledger, names: list[str]) -> int:
-    """(c) `ledger audit replay`: streamed, decoded into envelopes, folded by the live code."""
-    projections = [ledger.read_models.projections[name] for name in names]
-    replayer = Replayer(ledger.events, ledger.app.mapper.transcoder, projections).advance()
-    return replayer.events
-
-
-def replay_phases(settings: Settings, rounds: int = 3) -> dict[str, list[Phase]]:
-    """Each phase `rounds` times, interleaved (the machine is shared: a median over rounds
-    is steadier than one try)."""
-    ledger = bootstrap(settings, run_projections=False)
-    runs = {
-        "(a) raw SELECT, server-side cursor": lambda: raw_select(ledger),
-        "(b) library select_notifications + to_domain_event":
-            lambda: library_select_and_decode(ledger),
-        "(c) audit replay into transcripts": lambda: replay_into(ledger, ["transcripts"]),
-        "(d) audit replay into all read models":
-            lambda: replay_into(ledger, list(ledger.read_models.projections)),
-    }
-    results: dict[str, list[Phase]] = {name: [] for name in runs}
+@phase("scan")
+def scan(ctx: Context) -> Figure:
+    ledger = bootstrap(ctx.settings, run_projections=False)
     try:
-        raw_select(ledger)  # warm PostgreSQL's cache, so no phase pays for the disk alone
-        for _ in range(rounds):
-            for name, run in runs.items():
-                results[name].append(timed(name, run))
+        started = time.perf_counter()
+        with snapshot(ledger.database, ledger.app.recorder.events_table_name) as store:
+            count = sum(1 for _ in store.events())
+        return Figure(count, time.perf_counter() - started, "events LEFT JOIN event_chain")
     finally:
         ledger.close()
-    median = {name: statistics.median(p.rate for p in phases)
-              for name, phases in results.items()}
-    library = median["(b) library select_notifications + to_domain_event"]
-    print(f"\n{'replay phase (median of ' + str(rounds) + ' rounds)':52} {'events':>10} "
-          f"{'events/s':>10} {'min-max events/s':>18} {'vs (b)':>7}")
-    for name, phases in results.items():
-        rates = [p.rate for p in phases]
-        print(f"{name:52} {phases[0].events:10,} {median[name]:10,.0f} "
-              f"{min(rates):8,.0f}-{max(rates):<9,.0f} {median[name] / library:7.2f}")
-    replay = median["(c) audit replay into transcripts"]
-    print(f"\nreplay into transcripts: {replay:,.0f} events/s "
-          f"({'meets' if replay >= 60_000 else 'misses'} the 60,000 events/s target)")
-    return results
 
 
-def bench_settings(database_url: str, data_dir: Path) -> Settings:
-    return Settings(database_url=database_url, data_dir=data_dir,
-                    master_key=base64.b64encode(os.urandom(32)).decode(),
-                    kafka_bootstrap_servers=None)
+@phase("verify")
+def verify(ctx: Context) -> Figure:
+    ledger = bootstrap(ctx.settings, run_projections=False)
+    try:
+        report = ledger.audit.verify()
+    finally:
+        ledger.close()
+    return Figure(report.events_checked, report.seconds,
+                  f"ok={report.ok}, {report.checkpoints_checked} checkpoints checked")
 
 
-def with_database(url: str, name: str) -> str:
-    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
+@phase("chain")
+def chain_cost(ctx: Context) -> Figure:
+    ledger = bootstrap(ctx.settings, run_projections=False)
+    try:
+        stored = ledger.app.recorder.select_notifications(1, 100_000)
+    finally:
+        ledger.close()
+    batches, head = [], chain.Head()
+    started = time.perf_counter()
+    for i in range(0, len(stored), 2000):
+        batch = stored[i:i + 2000]
+        recorded_at, links = chain.links(head, batch, [n.id for n in batch], chain.now_micros())
+        head = chain.Head(links[-1][0], links[-1][1], recorded_at)
+        batches.append((recorded_at, links))
+    linking = time.perf_counter() - started
+    with psycopg.connect(ctx.settings.database_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE bench_chain (LIKE event_chain INCLUDING ALL)")
+        try:
+            started = time.perf_counter()
+            for recorded_at, links in batches:
+                with conn.transaction():
+                    conn.execute("INSERT INTO bench_chain (position, recorded_at, chain_hash) "
+                                 "SELECT position, %b::bigint, chain_hash FROM "
+                                 "unnest(%b::bigint[], %b::bytea[]) AS link(position, chain_hash)",
+                                 (recorded_at, [p for p, _ in links], [d for _, d in links]))
+            writing = time.perf_counter() - started
+        finally:
+            conn.execute("DROP TABLE bench_chain")
+    count = len(stored)
+    per_event = (linking + writing) / count
+    note = (f"link {linking / count * 1e6:.1f} us + write {writing / count * 1e6:.1f} us "
+            "per event")
+    if "build" in ctx.results:
+        build_per_event = 1 / ctx.results["build"].rate
+        note += f" = {per_event / build_per_event:.1%} of the build's time per event"
+    return Figure(count, linking + writing, note)
+
+
+def _median_of(runs: int, measure: Callable[[], int]) -> Figure:
+    """The median of several timed runs (the machine is shared), the range in the note."""
+    figures = []
+    for _ in range(runs):
+        gc.collect()
+        started = time.perf_counter()
+        count = measure()
+        figures.append(Figure(count, time.perf_counter() - started))
+    figures.sort(key=lambda f: f.rate)
+    middle = figures[len(figures) // 2]
+    middle.note = (f"median of {runs}: {figures[0].rate:,.0f} - {figures[-1].rate:,.0f} "
+                   "events/s")
+    return middle
+
+
+@phase("library")
+def library(ctx: Context, runs: int = 3, page: int = 10_000) -> Figure:
+    ledger = bootstrap(ctx.settings, run_projections=False)
+    recorder, mapper = ledger.app.recorder, ledger.app.mapper
+
+    def select_and_decode() -> int:
+        count, position = 0, 0
+        while notifications := recorder.select_notifications(position, page,
+                                                             inclusive_of_start=False):
+            for notification in notifications:
+                mapper.to_domain_event(notification)
+            count += len(notifications)
+            position = notifications[-1].id
+        return count
+
+    try:
+        return _median_of(runs, select_and_decode)
+    finally:
+        ledger.close()
+
+
+def _replay(ctx: Context, names: list[str] | None, runs: int = 3) -> Figure:
+    ledger = bootstrap(ctx.settings, run_projections=False)
+    projections = [ledger.read_models.projections[name]
+                   for name in names or list(ledger.read_models.projections)]
+    try:
+        return _median_of(runs, lambda: Replayer(ledger.events, ledger.app.mapper.transcoder,
+                                                 projections).advance().events)
+    finally:
+        ledger.close()
+
+
+@phase("replay")
+def replay(ctx: Context) -> Figure:
+    return _replay(ctx, ["transcripts"])
+
+
+@phase("replay-all")
+def replay_all(ctx: Context) -> Figure:
+    return _replay(ctx, None)
+
+
+def report(results: dict[str, Figure]) -> None:
+    baseline = results.get("select")
+    print(f"\n{'phase':10} {'events':>11} {'seconds':>9} {'events/s':>11} {'vs select':>10}  "
+          "note")
+    for name, figure in results.items():
+        ratio = f"{figure.rate / baseline.rate:10.2f}" if baseline and baseline.rate else " " * 10
+        print(f"{name:10} {figure.events:11,} {figure.seconds:9.2f} {figure.rate:11,.0f} "
+              f"{ratio}  {figure.note}")
+    if "verify" in results:
+        rate = results["verify"].rate
+        print(f"\nverify {'meets' if rate >= 150_000 else 'misses'} 150,000 events/s "
+              f"({rate:,.0f}/s over {results['verify'].events:,} events)")
+    if "replay" in results:
+        rate = results["replay"].rate
+        print(f"replay into transcripts {'meets' if rate >= 60_000 else 'misses'} 60,000 "
+              f"events/s ({rate:,.0f}/s over {results['replay'].events:,} events)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", "--events", type=int, default=1_000_000)
-    parser.add_argument("--database", help="reuse this database (built by an earlier --keep)")
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--events", type=int, default=1_000_000, help="store size to build")
+    parser.add_argument("--learners", type=int, default=50_000)
+    parser.add_argument("--phases", default=",".join(PHASES),
+                        help=f"comma-separated, in order (default: {','.join(PHASES)})")
+    parser.add_argument("--reuse", metavar="DATABASE_URL",
+                        help="an existing store (from --keep): skips `build`")
+    parser.add_argument("--master-key", help="the reused store's LEDGER_MASTER_KEY")
+    parser.add_argument("--keep", action="store_true", help="keep the built database")
     args = parser.parse_args()
-    url, started_cluster = cluster_url()
-    try:
-        run(url, args)
-    finally:
-        if started_cluster:
-            subprocess.run(["bash", str(ROOT / "scripts" / "local-postgres.sh"), "stop"],
-                           env={**os.environ,
-                                "LOCAL_POSTGRES_DIR": str(ROOT / ".cache" / "bench-postgres")},
-                           check=False, capture_output=True)
-
-
-def run(url: str, args: argparse.Namespace) -> None:
-    name = args.database
+    phases = [p for p in args.phases.split(",") if p]
+    unknown = set(phases) - set(PHASES)
+    if unknown:
+        parser.error(f"unknown phases: {', '.join(sorted(unknown))}")
+    started_cluster = False
+    if args.reuse:
+        phases = [p for p in phases if p != "build"]
+        url, database = args.reuse, args.reuse
+        key = args.master_key or os.environ.get("LEDGER_MASTER_KEY")
+        if not key:
+            parser.error("--reuse needs --master-key (or LEDGER_MASTER_KEY)")
+    else:
+        url, started_cluster = cluster_url()
+        database = fresh_database(url)
+        key = base64.b64encode(os.urandom(32)).decode()
     with tempfile.TemporaryDirectory() as tmp:
-        if name is None:
-            database = fresh_database(url)
-            name = urlparse(database).path.lstrip("/")
-            settings = bench_settings(database, Path(tmp))
-            built = build_store(settings, args.events)
-            print(f"store: {built.events:,} events built in {built.seconds:,.1f} s "
-                  f"({built.rate:,.0f} events/s through the bulk path)")
-        else:
-            settings = bench_settings(with_database(url, name), Path(tmp))
+        settings = Settings(database_url=database, data_dir=Path(tmp), master_key=key)
+        ctx = Context(settings, args.events, args.learners)
         try:
-            replay_phases(settings)
+            for name in phases:
+                print(f"phase {name} ...", file=sys.stderr)
+                ctx.results[name] = PHASES[name](ctx)
         finally:
-            if not args.keep and args.database is None:
-                with psycopg.connect(url, autocommit=True) as admin:
-                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            elif args.keep:
-                print(f"kept database {name} (--database {name} reuses it)", file=sys.stderr)
+            if args.keep or args.reuse:
+                print(f"reuse with: --reuse {database} --master-key {key}", file=sys.stderr)
+            else:
+                _drop(url, database)
+            if started_cluster:
+                stop_cluster()
+    report(ctx.results)
+
+
+def stop_cluster() -> None:
+    import subprocess
+
+    env = {**os.environ, "LOCAL_POSTGRES_DIR": str(ROOT / ".cache" / "bench-postgres")}
+    subprocess.run(["bash", str(ROOT / "scripts" / "local-postgres.sh"), "stop"], env=env,
+                   check=False, capture_output=True)
+
+
+def _drop(cluster: str, database: str) -> None:
+    name = database.rsplit("/", 1)[-1]
+    with psycopg.connect(cluster, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

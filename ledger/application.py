@@ -14,6 +14,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Transcoder
 
 from ledger import commands
+from ledger.audit.auditor import Audit
 from ledger.audit.replay import learner_document
 from ledger.committer import Command, GroupCommitter, Idempotency, Outcome
 from ledger.domain.actors import Actor
@@ -70,6 +71,7 @@ class Ledger:
     events: EventLog
     read_wait_seconds: float
     bulk_chunk_size: int
+    audit: Audit
     keys: KeyStore
     standards: Standards
     urls: PublicUrls
@@ -160,6 +162,9 @@ class Ledger:
         result["position"] = position
         if as_of is not None:
             result["as_of"] = as_of.isoformat()
+            # The chain entry of the last event replayed: it commits to everything the
+            # transcript was computed from, so an auditor can check it against a checkpoint.
+            result["chain_head"] = self.audit.link_at(position) if position else None
         return result
 
     def _transcript_as_of(self, learner_id: str, as_of: datetime) -> tuple[Any, int]:

@@ -11,6 +11,9 @@ import psycopg
 
 from ledger import kafka
 from ledger.application import Ledger, LedgerApplication
+from ledger.audit import checkpoints, migrate
+from ledger.audit.auditor import Audit
+from ledger.audit.progress import bar
 from ledger.committer import GroupCommitter
 from ledger.config import Settings
 from ledger.portability import Portability
@@ -76,9 +79,14 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True)
         database = Database(app.recorder.datastore, postgres=settings.uses_postgres)
         database.execute_script(vault.SCHEMA + principals.SCHEMA + side_tables.SCHEMA
                                 + keys.SCHEMA)
+        checkpoints.create_table(database)
         read_models = ReadModelStore(database, projections())
         read_models.create_tables()
         database.execute_script(kafka.SCHEMA)
+        migrated = 0
+        if migrate.needed(database, app.recorder.events_table_name):
+            migrated = migrate.migrate(database, app.recorder.events_table_name,
+                                       app.mapper.transcoder, bar)
     if settings.kafka_bootstrap_servers:
         # Projectors consume Kafka in their own processes (ledger projector).
         run_projections = False
@@ -87,18 +95,29 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True)
     else:
         progress = StoredPositions(read_models)
     runner = NotificationLogRunner(app, read_models) if run_projections else None
-    cache = AggregateCache(app, settings.aggregate_cache_size)
-    committer = GroupCommitter(app, database, cache, settings.batch_max_commands,
-                               on_commit=runner.wake if runner else lambda _: None)
     secret = master_key(settings)
     keystore = keys.KeyStore(database, secret)
+    audit = Audit(database, app.recorder.events_table_name,
+                  checkpoints.Checkpoints(database, keystore, settings.checkpoint_every),
+                  app.mapper.transcoder)
+    if migrated:
+        audit.checkpoint()  # anchor the newly linked history at once
+
+    def on_commit(position: int) -> None:
+        if runner is not None:
+            runner.wake(position)
+        audit.after_commit(position)
+
+    cache = AggregateCache(app, settings.aggregate_cache_size)
+    committer = GroupCommitter(app, database, cache, settings.batch_max_commands,
+                               on_commit=on_commit)
     standards = Standards(settings.standards_path)
     urls = PublicUrls(settings.public_base_url)
     ledger_vault = vault.Vault(database, secret)
     ledger = Ledger(
         app=app, database=database, committer=committer, read_models=read_models,
         runner=runner, progress=progress, vault=ledger_vault,
-        principals=principals.Principals(database),
+        principals=principals.Principals(database), audit=audit,
         events=EventLog(database, app.recorder.events_table_name),
         read_wait_seconds=settings.read_wait_seconds, bulk_chunk_size=settings.bulk_chunk_size,
         keys=keystore, standards=standards, urls=urls,

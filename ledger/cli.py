@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from ledger.audit.replay_cli import replay_app
+from ledger.audit import replay_cli
+from ledger.audit.cli import audit_app
 from ledger.cli_options import DataDir
 from ledger.cli_options import settings_for as _settings
 from ledger.learners_cli import learners_app
@@ -22,7 +23,9 @@ projections_app = typer.Typer(help="Read models: run the projections, rebuild th
                               no_args_is_help=True)
 app.add_typer(projections_app, name="projections")
 projections_app.command("rebuild")(rebuild_projection)
-app.add_typer(replay_app, name="audit")
+app.add_typer(audit_app, name="audit")
+audit_app.command("replay")(replay_cli.replay)
+audit_app.command("diff")(replay_cli.diff)
 app.add_typer(learners_app, name="learners")
 app.add_typer(keys_app, name="keys")
 app.add_typer(standards_app, name="standards")

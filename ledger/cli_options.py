@@ -1,4 +1,4 @@
-"""Options and settings shared by every `ledger` command (the sub-apps import them from here)."""
+"""Options shared by the `ledger` command and its sub-apps (ledger/audit/cli.py, ...)."""
 
 from pathlib import Path
 from typing import Annotated

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     bulk_chunk_size: int = 1000
     read_wait_seconds: float = 5.0
     aggregate_cache_size: int = 100_000
+    # The ledger signs the hash chain's head each time it has moved this many positions on.
+    checkpoint_every: int = Field(10_000, ge=0, description="0 turns periodic checkpoints off")
 
     @field_validator("database_url")
     @classmethod

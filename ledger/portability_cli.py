@@ -5,6 +5,8 @@ from typing import Annotated
 
 import typer
 
+from ledger.cli_options import DataDir, settings_for
+
 keys_app = typer.Typer(help="Signing keys (Ed25519, did:key) of providers and of the ledger.",
                        no_args_is_help=True)
 standards_app = typer.Typer(help="The offline cache of JSON-LD contexts, schemas, shapes and "
@@ -12,19 +14,12 @@ standards_app = typer.Typer(help="The offline cache of JSON-LD contexts, schemas
                             no_args_is_help=True)
 
 Owner = Annotated[str, typer.Argument(help='A provider id, or "ledger" for the ledger\'s own key')]
-DataDir = Annotated[Path | None, typer.Option(
-    "--data-dir", help="Embedded store folder (SQLite); ignored when DATABASE_URL is set "
-    "[default: ./var]")]
 
 
 def _ledger(data_dir: Path | None):
     from ledger.bootstrap import bootstrap
-    from ledger.config import Settings
 
-    settings = Settings()
-    if data_dir is not None:
-        settings.data_dir = data_dir
-    return bootstrap(settings, run_projections=False)
+    return bootstrap(settings_for(data_dir), run_projections=False)
 
 
 @keys_app.command("rotate")

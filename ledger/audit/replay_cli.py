@@ -1,5 +1,5 @@
-"""`ledger audit replay` and `ledger audit diff`: read models rebuilt from the store as it
-stood, and compared with the live ones."""
+"""`ledger audit replay` and `ledger audit diff` (registered on ledger.audit.cli's audit_app):
+read models rebuilt from the store as it stood, and compared with the live ones."""
 
 import sys
 from collections.abc import Iterator
@@ -12,9 +12,6 @@ import orjson
 import typer
 
 from ledger.cli_options import DataDir, settings_for
-
-replay_app = typer.Typer(help="Audit: replay history, compare it with the read models.",
-                         no_args_is_help=True)
 
 Projections = Annotated[list[str] | None, typer.Option(
     "--projection", help="transcripts, register or status; repeat for several [default: all]")]
@@ -82,7 +79,6 @@ def _write(document: Any, output: Path | None) -> None:
         typer.echo(f"wrote {output} ({len(data):,} bytes)", err=True)
 
 
-@replay_app.command()
 def replay(
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Recorded time (RFC 3339; UTC if no zone): every event recorded at or "
@@ -129,7 +125,6 @@ def replay(
     _write(document, output)
 
 
-@replay_app.command()
 def diff(
     projection: Projections = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
@@ -109,6 +110,24 @@ class KeyStore:
             "SELECT key_id, owner, public_key, created_at, retired_at FROM signing_keys "
             "WHERE key_id = ?", (verification_method,))
         return _public_record(row) if row else None
+
+    def authentic(self, owner: str) -> set[str]:
+        """Ids of the owner's keys (current and retired) whose sealed private halves open under
+        the master key and match their public keys: keys this ledger made, which a row written
+        into the database by someone without the master key cannot imitate."""
+        rows = self.database.query(
+            "SELECT key_id, sealed_private_key FROM signing_keys WHERE owner = ?", (owner,))
+        found = set()
+        for row in rows:
+            try:
+                raw = unseal(self._sealing, bytes(row["sealed_private_key"]),
+                             _aad(owner, row["key_id"]))
+            except (InvalidTag, ValueError):
+                continue
+            public = Ed25519PrivateKey.from_private_bytes(raw).public_key()
+            if did_key.verification_method(public) == row["key_id"]:
+                found.add(row["key_id"])
+        return found
 
     def _remember(self, key: SigningKey) -> SigningKey:
         with self._lock:

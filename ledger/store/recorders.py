@@ -1,11 +1,13 @@
-"""Event recorders for SQLite and PostgreSQL that keep the events table append-only and run
-side writes (idempotency records, indexes, the vault) in the transaction that appends events.
+"""Event recorders for SQLite and PostgreSQL that keep the events table append-only, link every
+appended event into the hash chain (ledger/audit/chain.py), and run side writes (idempotency
+records, indexes, the vault) in the transaction that appends events.
 
 `app.save(*aggregates, after_insert=hook)` passes the hook down to the recorder, which calls
 `hook(cursor, positions)` once the events are inserted, with `positions` mapping each
 (originator id, version) to its notification id: the store position of that event.
 """
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
@@ -15,6 +17,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
+from ledger.audit import chain
 from ledger.store.database import Cursor
 
 Positions = dict[tuple[UUID, int], int]
@@ -22,19 +25,25 @@ AfterInsert = Callable[[Cursor, Positions], None]
 
 SQLITE_APPEND_ONLY = [
     "CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} "
-    "BEGIN SELECT RAISE(ABORT, 'the events table is append-only: UPDATE refused'); END",
+    "BEGIN SELECT RAISE(ABORT, '{table} is append-only: UPDATE refused'); END",
     "CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} "
-    "BEGIN SELECT RAISE(ABORT, 'the events table is append-only: DELETE refused'); END",
+    "BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE refused'); END",
 ]
 
 POSTGRES_APPEND_ONLY = [
     "CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS "
-    "$$ BEGIN RAISE EXCEPTION 'the events table is append-only: % refused', TG_OP; END $$",
+    "$$ BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP; END $$",
     "CREATE OR REPLACE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
     "FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()",
     "CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
     "FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()",
 ]
+
+
+def append_only(table: str, postgres: bool) -> list[str]:
+    """Statements that make the database refuse UPDATE, DELETE (and TRUNCATE) on `table`."""
+    templates = POSTGRES_APPEND_ONLY if postgres else SQLITE_APPEND_ONLY
+    return [statement.format(table=table) for statement in templates]
 
 
 def _positions(stored_events: Sequence[StoredEvent], ids: Sequence[int]) -> Positions:
@@ -45,19 +54,38 @@ def _positions(stored_events: Sequence[StoredEvent], ids: Sequence[int]) -> Posi
     }
 
 
+def _check_order(head: chain.Head, ids: Sequence[int]) -> None:
+    if ids and min(ids) <= head.position:
+        # Only possible if the chain table was tampered with (a row past the last event):
+        # refuse to fork the chain rather than append after it.
+        raise chain.ChainBroken(f"new events at {min(ids)} would not follow the chain head at "
+                                f"{head.position}; run `ledger audit verify`")
+
+
 class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
     def create_table(self) -> None:
         super().create_table()
         with self.datastore.transaction(commit=True) as c:
-            for statement in SQLITE_APPEND_ONLY:
-                c.execute(statement.format(table=self.events_table_name))
+            for statement in chain.SCHEMA:
+                c.execute(statement.format(bigint="INTEGER", blob="BLOB"))
+            for table in (self.events_table_name, chain.TABLE):
+                for statement in append_only(table, postgres=False):
+                    c.execute(statement)
 
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
-        ids = super()._insert_events(c, stored_events, **kwargs)
+        ids = super()._insert_events(c, stored_events, **kwargs) or []
+        cursor = Cursor(c, postgres=False)
+        # The inserts above hold SQLite's write lock: no other writer can move the head.
+        head = chain.Head.from_row(cursor.execute(chain.HEAD_SQL).fetchone())
+        _check_order(head, ids)
+        recorded_at, rows = chain.links(head, stored_events, ids, chain.now_micros())
+        cursor.executemany(
+            f"INSERT INTO {chain.TABLE} (position, recorded_at, chain_hash) VALUES (?, ?, ?)",
+            [(position, recorded_at, digest) for position, digest in rows])
         hook: AfterInsert | None = kwargs.get("after_insert")
         if hook is not None:
-            hook(Cursor(c, postgres=False), _positions(stored_events, ids or []))
+            hook(cursor, _positions(stored_events, ids))
         return ids
 
 
@@ -73,6 +101,32 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             "RETURNING notification_id"
         ).format(schema=Identifier(self.datastore.schema),
                  table=Identifier(self.events_table_name))
+        # The head and the database's clock, read after the table lock: this statement is
+        # pipelined with the insert, so the chain costs no extra round trip to read.
+        self.head_statement = SQL(
+            "SELECT head.position, head.chain_hash, head.recorded_at, "
+            "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now "
+            "FROM (SELECT 1) AS one LEFT JOIN LATERAL ({head}) AS head ON true"
+        ).format(head=SQL(chain.HEAD_SQL))
+        self.insert_chain_statement = SQL(
+            "INSERT INTO {chain} (position, recorded_at, chain_hash) "
+            "SELECT position, %b::bigint, chain_hash "
+            "FROM unnest(%b::bigint[], %b::bytea[]) AS link(position, chain_hash)"
+        ).format(chain=Identifier(chain.TABLE))
+        # The head cursor passes from _insert_stored_events to _fetch_ids_after_insert_events
+        # within one append, which runs on one thread.
+        self._append = threading.local()
+
+    def create_table(self) -> None:
+        super().create_table()
+        with self.datastore.transaction(commit=True) as c:
+            # Serialise concurrent first starts: CREATE OR REPLACE races on the catalogue.
+            c.execute("SELECT pg_advisory_xact_lock(7355608)")
+            for statement in chain.SCHEMA:
+                c.execute(statement.format(bigint="bigint", blob="bytea"))
+            for table in (self.events_table_name, chain.TABLE):
+                for statement in append_only(table, postgres=True):
+                    c.execute(statement)
 
     def _insert_stored_events(self, curs: Any, stored_events: Sequence[StoredEvent],
                               **kwargs: Any) -> None:
@@ -84,21 +138,25 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             [s.topic for s in stored_events],
             [s.state for s in stored_events],
         ))
-    def create_table(self) -> None:
-        super().create_table()
-        with self.datastore.transaction(commit=True) as c:
-            # Serialise concurrent first starts: CREATE OR REPLACE races on the catalogue.
-            c.execute("SELECT pg_advisory_xact_lock(7355608)")
-            for statement in POSTGRES_APPEND_ONLY:
-                c.execute(statement.format(table=self.events_table_name))
+        head_cursor = curs.connection.cursor()
+        head_cursor.execute(self.head_statement, prepare=True)
+        self._append.head_cursor = head_cursor
 
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent],
                                        **kwargs: Any) -> Sequence[int] | None:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs) or []
+        head_cursor, self._append.head_cursor = self._append.head_cursor, None
+        row = head_cursor.fetchone()
+        head_cursor.close()
+        head = chain.Head.from_row(row)
+        _check_order(head, ids)
+        recorded_at, rows = chain.links(head, stored_events, ids, row["now"])
         hook: AfterInsert | None = kwargs.get("after_insert")
-        if hook is not None:
-            # A nested pipeline syncs on exit, so a failing side write raises here, inside
-            # the recorder's error handling, rather than at commit.
-            with curs.connection.pipeline():
-                hook(Cursor(curs, postgres=True), _positions(stored_events, ids or []))
+        # A nested pipeline syncs on exit, so a failing side write raises here, inside
+        # the recorder's error handling, rather than at commit.
+        with curs.connection.pipeline():
+            curs.execute(self.insert_chain_statement, (
+                recorded_at, [position for position, _ in rows], [d for _, d in rows]))
+            if hook is not None:
+                hook(Cursor(curs, postgres=True), _positions(stored_events, ids))
         return ids

@@ -12,6 +12,7 @@ from ledger.metrics import LATENCY, REQUESTS
 from services.api import errors
 from services.api.responses import FastJSONResponse
 from services.api.routers import (
+    audit,
     credentials,
     erasure,
     operations,
@@ -43,6 +44,7 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
     for router in (organisations.router, credentials.router, reading.router, operations.router,
                    erasure.router):
         app.include_router(router)
+    app.include_router(audit.router)
     app.include_router(portability.router)
     app.add_middleware(MetricsMiddleware)
     return app
