@@ -94,8 +94,8 @@ def replay(
 ) -> None:
     """Rebuild read models from the event store as it stood at a position or a recorded time
     (default: now), with the projection code that serves live reads, and print them as JSON:
-    {position, as_of, events, projections: {name: {key: document}}}, or with --learner the
-    learner's transcript. Nothing is written to the store."""
+    {position, last_event, events, chain_head, as_of, projections: {name: {key: document}}},
+    or with --learner the learner's transcript (as the API gives it). Nothing is written."""
     from ledger.audit.replay import learner_transcript
     from ledger.projections.replay import Replayer
 
@@ -116,10 +116,15 @@ def replay(
             if document is None:
                 typer.echo(f"error: learner {learner} has no record at that point", err=True)
                 raise typer.Exit(1)
+            last = document["position"]
         else:
             document = {"position": replayer.position, "last_event": replayer.last,
                         "events": replayer.events, "projections":
                         {name: replayer.docs(name) for name in names}}
+            last = replayer.last
+        # The chain entry of the last event folded: it commits to everything the documents
+        # were computed from, so the output can be checked against a signed checkpoint.
+        document["chain_head"] = ledger.audit.link_at(last) if last else None
         if moment is not None:
             document["as_of"] = moment.isoformat()
     _write(document, output)

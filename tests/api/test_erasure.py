@@ -84,6 +84,10 @@ def test_erasure_leaves_no_personal_data_and_changes_no_event_or_statistic(
         assert file_traces(settings.data_dir, needles) == []
     assert ledger.vault.read(learner) is None
     assert event_rows(ledger, before_erasure) == events_before  # the history is untouched
+    checkpoint = ledger.audit.checkpoint()  # a signed head taken after the erasure
+    verified = api.as_("auditor").get("/v1/audit/verify").json()
+    assert verified["ok"] is True and verified["events_checked"] == ledger.events.head()
+    assert checkpoint is not None
     assert credentials_per_programme(ledger) == statistics
     assert credentials_per_programme(ledger, before_erasure) == statistics
     ledger.wait_for(erased["position"])

@@ -174,6 +174,9 @@ def test_after_erasure_no_message_table_or_log_line_holds_the_learners_personal_
         assert traces(ledger.database, needles) == []
     finally:
         ledger.close()
+    verified = pipeline.cli("audit", "verify")  # the erasure rewrote no event
+    assert verified.returncode == 0, verified.stdout.decode()
+    assert orjson.loads(verified.stdout)["ok"] is True
     logged = pipeline.stop().encode()
     assert not any(needle in logged for needle in needles)
 

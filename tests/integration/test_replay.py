@@ -118,6 +118,7 @@ def test_the_replay_command_writes_the_read_models_at_a_position_and_a_learners_
     document = orjson.loads(out.read_bytes())
     assert document["position"] == position
     assert document["projections"] == history.snapshots[position]
+    assert document["chain_head"] == history.ledger.audit.link_at(position)
 
     start, end, at = times_between(history)[-5]
     learner = next(doc["learner_id"] for doc in history.snapshots[at]["status"].values())
@@ -128,6 +129,7 @@ def test_the_replay_command_writes_the_read_models_at_a_position_and_a_learners_
     transcript = orjson.loads(done.stdout)
     api_shape = history.ledger.transcript(_auditor(), learner, as_of=moment)
     assert transcript["as_of"] == moment.isoformat()
+    assert transcript["chain_head"]["position"] == transcript["position"]
     assert {k: v for k, v in transcript.items() if k != "as_of"} == \
         {k: v for k, v in orjson.loads(orjson.dumps(api_shape)).items()
          if k not in ("learner", "as_of")}
