@@ -148,9 +148,11 @@ class ShadowRebuild:
 
     def _switch(self) -> float:
         for attempt in range(1, SWITCH_ATTEMPTS + 1):
+            position, events = self.position, self.events
             try:
                 return self._switch_once()
             except Exception as error:  # a lock timeout: the feeders were busy; try again
+                self.position, self.events = position, events  # the transaction rolled back
                 if attempt == SWITCH_ATTEMPTS or not _is_lock_timeout(error):
                     raise
         raise AssertionError("unreachable")

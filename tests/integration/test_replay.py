@@ -14,6 +14,7 @@ import pytest
 
 from ledger.audit.replay import learner_transcript
 from ledger.config import Settings
+from ledger.domain.actors import Actor
 from ledger.projections.envelope import from_row
 from ledger.projections.replay import Replayer
 from ledger.projections.transcripts import assemble, present
@@ -127,7 +128,7 @@ def test_the_replay_command_writes_the_read_models_at_a_position_and_a_learners_
                       "--as-of", moment.isoformat())
     assert done.returncode == 0, done.stderr.decode()
     transcript = orjson.loads(done.stdout)
-    api_shape = history.ledger.transcript(_auditor(), learner, as_of=moment)
+    api_shape = history.ledger.transcript(Actor("auditor-1", "auditor"), learner, as_of=moment)
     assert transcript["as_of"] == moment.isoformat()
     assert transcript["chain_head"]["position"] == transcript["position"]
     assert {k: v for k, v in transcript.items() if k != "as_of"} == \
@@ -140,11 +141,6 @@ def test_the_replay_command_refuses_both_a_date_and_a_position(settings: Setting
     done = ledger_cli(settings, "audit", "replay", "--position", "1", "--as-of", "2025-01-01")
     assert done.returncode == 2
     assert b"not both" in done.stderr
-
-
-def _auditor():
-    from ledger.domain.actors import Actor
-    return Actor("auditor-1", "auditor")
 
 
 def test_replay_before_the_first_event_is_empty(ledger):
