@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -40,7 +41,8 @@ from tests.integration.test_diff import wait_until
 class Pipeline:
     """`ledger serve`, `relay`, `projector` and `exporter`, with their own topics."""
 
-    def __init__(self, postgres_url: str, kafka_bootstrap: str, data_dir: Path) -> None:
+    def __init__(self, postgres_url: str, kafka_bootstrap: str, data_dir: Path,
+                 exporter: bool) -> None:
         self.env = {**os.environ, "DATABASE_URL": postgres_url,
                     "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
                     "LEDGER_ENVIRONMENT": "production", "LEDGER_DATA_DIR": str(data_dir),
@@ -51,8 +53,9 @@ class Pipeline:
         self.api = Process("serve", "--port", str(port), env=self.env)
         self.base_url = f"http://127.0.0.1:{port}"
         wait_until_ready(self.base_url, self.api)
-        self.workers = [Process("relay", env=self.env), Process("projector", env=self.env),
-                        Process("exporter", env=self.env)]
+        self.workers = [Process("relay", env=self.env), Process("projector", env=self.env)]
+        if exporter:
+            self.workers.append(Process("exporter", env=self.env))
         self.http = httpx.Client(base_url=self.base_url, timeout=60)
 
     def headers(self, role: str, scope: str | None = None) -> dict[str, str]:
@@ -81,12 +84,22 @@ class Pipeline:
         return "\n".join([*(output for _, output in stopped), api_output])
 
 
+def _running(pipeline: Pipeline) -> Iterator[Pipeline]:
+    yield pipeline
+    if pipeline.api.popen.poll() is None:
+        print(pipeline.stop()[-6000:])  # the processes' output, shown when a test fails
+
+
 @pytest.fixture
-def pipeline(postgres_url: str, kafka_bootstrap: str, tmp_path: Path):
-    started = Pipeline(postgres_url, kafka_bootstrap, tmp_path)
-    yield started
-    if started.api.popen.poll() is None:
-        print(started.stop()[-6000:])  # the processes' output, shown when a test fails
+def pipeline(postgres_url: str, kafka_bootstrap: str, tmp_path: Path) -> Iterator[Pipeline]:
+    yield from _running(Pipeline(postgres_url, kafka_bootstrap, tmp_path, exporter=False))
+
+
+@pytest.fixture
+def exporting(postgres_url: str, kafka_bootstrap: str, tmp_path: Path) -> Iterator[Pipeline]:
+    """With the exporter too (it renders and signs every touched learner's exports per poll:
+    heavy, and only the erasure test needs it)."""
+    yield from _running(Pipeline(postgres_url, kafka_bootstrap, tmp_path, exporter=True))
 
 
 def organisation(pipeline: Pipeline) -> tuple[dict, str]:
@@ -123,7 +136,8 @@ def messages(bootstrap: str, topic: str, at_least: int) -> list:
 
 
 def test_after_erasure_no_message_table_or_log_line_holds_the_learners_personal_data(
-        pipeline: Pipeline, kafka_bootstrap: str):
+        exporting: Pipeline, kafka_bootstrap: str):
+    pipeline = exporting
     http = pipeline.http
     issuer, programme = organisation(pipeline)
     person = Person.unique()
