@@ -46,7 +46,9 @@ MEDIA_TYPES = {
     "elmo": "application/xml",
     "pdf": "application/pdf",
 }
-PUBLISHED = ("ob3", "clr", "edc", "elmo")  # on ledger.exports; the PDF by its digest only
+# On ledger.exports; the PDF, for people rather than systems, by its URL only (rendering it
+# would double the exporter's work per change).
+PUBLISHED = ("ob3", "clr", "edc", "elmo")
 
 
 @dataclass(frozen=True)
@@ -209,11 +211,11 @@ class Portability:
 
     def manifest(self, learner_id: str, position: int) -> dict[str, Any]:
         """Everything a downstream system needs after a change to the learner's record: each
-        format's URL and digest, the published formats themselves, and every credential's
+        format's URL (and digest), the published formats themselves, and every credential's
         status (revocation does not change a signed credential; its status list says it)."""
         record = self.record(learner_id)
         exports = {}
-        for kind in MEDIA_TYPES:
+        for kind in PUBLISHED:
             try:
                 exports[kind] = self.render(record, kind)
             except NothingToExport:  # a CLR needs a credential; a new learner has none yet
@@ -225,8 +227,8 @@ class Portability:
             "credentials": [{"id": c.id, "status": c.status} for c in record.credentials],
             "exports": {
                 kind: {"url": self.urls.export(learner_id, kind), "media_type": e.media_type,
-                       "sha256": e.sha256,
-                       **({"content": e.content.decode()} if kind in PUBLISHED else {})}
+                       "sha256": e.sha256, "content": e.content.decode()}
                 for kind, e in exports.items()
-            },
+            } | {"pdf": {"url": self.urls.export(learner_id, "pdf"),
+                         "media_type": MEDIA_TYPES["pdf"]}},
         }

@@ -33,8 +33,8 @@ SCHEMA = [
 NAME = "exports"
 
 
-class Interrupted(Exception):
-    """Asked to stop while waiting for the read models."""
+class Interrupted(BaseException):
+    """Asked to stop before the poll was published; nothing of it is recorded."""
 
 
 class Exporter(Projector):
@@ -57,9 +57,9 @@ class Exporter(Projector):
     def handle(self, tp: TopicPartition, records: Sequence[Any]) -> None:
         try:
             self._await_read_models(max(_position(r) for r in records))
+            super().handle(tp, records)
         except Interrupted:
             return  # nothing recorded: the poll is consumed again after a restart
-        super().handle(tp, records)
 
     def _await_read_models(self, position: int) -> None:
         pause = 0.01
@@ -75,6 +75,8 @@ class Exporter(Projector):
         if learners:
             position = max(e.position for e in envelopes)
             for learner_id in learners:
+                if self._stop.is_set():  # rendering a large poll takes a while: stop promptly
+                    raise Interrupted
                 manifest = self.portability.manifest(learner_id, position)
                 self.producer.send(self.exports_topic, key=learner_id.encode(),
                                    value=orjson.dumps(manifest),

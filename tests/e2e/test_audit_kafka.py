@@ -76,20 +76,18 @@ class Pipeline:
     def stop(self) -> str:
         """Stops every process; returns everything they wrote."""
         self.http.close()
-        outputs = []
-        for worker in self.workers:
-            status, output = worker.stop()
+        stopped = [worker.stop() for worker in self.workers]
+        api_status, api_output = self.api.stop()
+        for status, output in stopped:
             assert status == 0, output
-            outputs.append(output)
-        status, output = self.api.stop()
-        assert status in STOPPED_BY_SIGTERM, output
-        return "\n".join([*outputs, output])
+        assert api_status in STOPPED_BY_SIGTERM, api_output
+        return "\n".join([*(output for _, output in stopped), api_output])
 
 
 def _running(pipeline: Pipeline) -> Iterator[Pipeline]:
     yield pipeline
     if pipeline.api.popen.poll() is None:
-        pipeline.stop()
+        print(pipeline.stop()[-6000:])  # the processes' output, shown when a test fails
 
 
 @pytest.fixture

@@ -80,7 +80,7 @@ def test_a_downstream_consumer_gets_the_updated_exports_after_a_revocation(
     after = exports_of(bootstrap, topic, learner,
                        lambda m: m["position"] >= revoked.json()["position"])
     assert after["credentials"] == [{"id": issued["id"], "status": "revoked"}]
-    assert after["exports"]["pdf"]["sha256"] != first["exports"]["pdf"]["sha256"]
+    assert after["exports"]["ob3"]["sha256"] == first["exports"]["ob3"]["sha256"]
     entry = ob3[0]["credentialStatus"]
     status_list = http.get(entry["statusListCredential"].replace("http://localhost:8000",
                                                                  exporting_pipeline))
