@@ -87,7 +87,7 @@ class Pipeline:
 def _running(pipeline: Pipeline) -> Iterator[Pipeline]:
     yield pipeline
     if pipeline.api.popen.poll() is None:
-        print(pipeline.stop()[-6000:])  # the processes' output, shown when a test fails
+        print(pipeline.stop())  # the processes' output, shown when a test fails
 
 
 @pytest.fixture
