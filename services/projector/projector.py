@@ -25,6 +25,10 @@ from ledger.store.database import Cursor, Database
 
 log = logging.getLogger(__name__)
 
+# More than a group's join takes, even on a loaded machine; a member scaled out beyond the
+# partitions rejoins this often (harmless: it rebalances its group; do not over-scale).
+UNASSIGNED_REJOIN_SECONDS = 20
+
 def decode(value: bytes) -> Envelope:
     return Envelope.from_json(orjson.loads(value))
 
@@ -58,6 +62,7 @@ class Projector:
         self.dlq_topic = dlq_topic
         self.dead_letters = dead_letters
         self._lag_reported = 0.0
+        self._unassigned_since: float | None = None
         self.consumer = consumer_factory(f"ledger-projector-{name}")
         self._wait_for_partitions()
         self.consumer.subscribe([topic], listener=StoredOffsets(self))
@@ -83,8 +88,26 @@ class Projector:
                 for tp, records in self._poll().items():
                     self.handle(tp, records)
                 self._report_lag()
+                self._rejoin_if_left_without_partitions()
         finally:
             self.consumer.close(autocommit=False)
+
+    def _rejoin_if_left_without_partitions(self) -> None:
+        """kafka-python can come out of a rebalance with no partitions and never rejoin (seen
+        on a loaded machine: a one-member group idle for minutes). A member that has had no
+        partition for a while subscribes again, which makes the group rebalance."""
+        if self.consumer.assignment():
+            self._unassigned_since = None
+            return
+        now = time.monotonic()
+        if self._unassigned_since is None:
+            self._unassigned_since = now
+        elif now - self._unassigned_since > UNASSIGNED_REJOIN_SECONDS:
+            log.warning("%s: no partitions for %.0f s; rejoining the group", self.name,
+                        now - self._unassigned_since)
+            self._unassigned_since = None
+            self.consumer.unsubscribe()
+            self.consumer.subscribe([self.topic], listener=StoredOffsets(self))
 
     def _poll(self) -> dict[TopicPartition, list[Any]]:
         """One poll; a broker that is away is waited for, not a reason to exit."""
