@@ -2,6 +2,7 @@
 
 import logging
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,6 +11,7 @@ from ledger.audit import replay_cli
 from ledger.audit.cli import audit_app
 from ledger.cli_options import DataDir
 from ledger.cli_options import settings_for as _settings
+from ledger.config import Settings
 from ledger.learners_cli import learners_app
 from ledger.portability_cli import keys_app, standards_app
 from ledger.projections.rebuild_cli import rebuild_projection
@@ -92,6 +94,22 @@ def _serve_metrics(port: int | None) -> None:
         start_http_server(port, addr="0.0.0.0")  # noqa: S104 - scraped from other containers
 
 
+def _kafka_worker(data_dir: Path | None, metrics_port: int | None, what: str, *,
+                  topics: bool = True) -> Settings:
+    """Settings of a process that needs Kafka (refused without it), its metrics endpoint
+    started and, unless it waits for leadership first, the ledger's topics ensured."""
+    from ledger.kafka import ensure_topics
+
+    settings = _settings(data_dir)
+    if not settings.kafka_bootstrap_servers:
+        typer.echo(f"error: set KAFKA_BOOTSTRAP_SERVERS to run {what}", err=True)
+        raise typer.Exit(2)
+    _serve_metrics(metrics_port)
+    if topics:
+        ensure_topics(settings.kafka_bootstrap_servers, prefix=settings.kafka_topic_prefix)
+    return settings
+
+
 @app.command()
 def relay(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None:
     """Publish every stored event to Kafka (ledger.events) in order, recording the position
@@ -101,11 +119,7 @@ def relay(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None:
     from services.relay.relay import Relay, leadership
 
     stop = _stop_on_signals()
-    settings = _settings(data_dir)
-    if not settings.kafka_bootstrap_servers:
-        typer.echo("error: set KAFKA_BOOTSTRAP_SERVERS to run the relay", err=True)
-        raise typer.Exit(2)
-    _serve_metrics(metrics_port)
+    settings = _kafka_worker(data_dir, metrics_port, "the relay", topics=False)
     with leadership(settings.database_url, stop) as leader:
         if not leader:
             return
@@ -136,19 +150,13 @@ def projector(
         DEAD_LETTERS,
         EVENTS,
         consumer_factory,
-        ensure_topics,
         idempotent_producer,
     )
     from services.projector.projector import Projector
 
     stop = _stop_on_signals()
-    settings = _settings(data_dir)
-    if not settings.kafka_bootstrap_servers:
-        typer.echo("error: set KAFKA_BOOTSTRAP_SERVERS to run a Kafka projector", err=True)
-        raise typer.Exit(2)
-    _serve_metrics(metrics_port)
+    settings = _kafka_worker(data_dir, metrics_port, "a Kafka projector")
     prefix = settings.kafka_topic_prefix
-    ensure_topics(settings.kafka_bootstrap_servers, prefix=prefix)
     ledger = bootstrap(settings)
     names = projection or list(ledger.read_models.projections)
     unknown = set(names) - set(ledger.read_models.projections)
@@ -193,19 +201,13 @@ def exporter(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None
         EVENTS,
         EXPORTS,
         consumer_factory,
-        ensure_topics,
         idempotent_producer,
     )
     from services.exporter.exporter import SCHEMA, Exporter
 
     stop = _stop_on_signals()
-    settings = _settings(data_dir)
-    if not settings.kafka_bootstrap_servers:
-        typer.echo("error: set KAFKA_BOOTSTRAP_SERVERS to run the exporter", err=True)
-        raise typer.Exit(2)
-    _serve_metrics(metrics_port)
+    settings = _kafka_worker(data_dir, metrics_port, "the exporter")
     prefix = settings.kafka_topic_prefix
-    ensure_topics(settings.kafka_bootstrap_servers, prefix=prefix)
     ledger = bootstrap(settings)
     ledger.database.execute_script(SCHEMA)
     producer = idempotent_producer(settings.kafka_bootstrap_servers, "ledger-exporter")
