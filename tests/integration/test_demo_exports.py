@@ -24,6 +24,7 @@ from ledger.bootstrap import bootstrap
 from ledger.config import Settings
 from ledger.demo import seed
 from tests.conftest import STANDARDS, load_standards_check
+from tests.unit.exports_samples import edc_graph
 
 FORMATS = ("ob3", "clr", "edc", "elmo")
 _check: Any = None
@@ -100,10 +101,8 @@ def _credentials(content: bytes) -> list[bytes]:
 
 def _merged_graphs(exports: dict[str, dict[str, bytes]], size: int = 100) -> list[bytes]:
     documents = [d for learner in exports.values() for d in orjson.loads(learner["edc"])]
-    context = documents[0]["@context"]
-    return [orjson.dumps({"@context": context, "@graph": [
-        {k: v for k, v in d.items() if k != "@context"} for d in documents[i:i + size]]})
-        for i in range(0, len(documents), size)]
+    return [orjson.dumps(edc_graph(documents[i:i + size]))
+            for i in range(0, len(documents), size)]
 
 
 def test_the_demo_has_learners_with_many_credentials_and_stacks(demo_exports):

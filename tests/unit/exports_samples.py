@@ -122,3 +122,11 @@ def relative_iris(standards: ModuleType, document: dict) -> set[str]:
     jsonld.set_document_loader(standards._document_loader())
     expanded = json.dumps(jsonld.expand(document, {"base": RELATIVE_BASE}))
     return set(re.findall(re.escape(RELATIVE_BASE) + r'[^"]*', expanded))
+
+
+def edc_graph(documents: list[dict]) -> dict:
+    """Many EDCs as one JSON-LD document (they share one context): one SHACL validation."""
+    from ledger.projections.exports import edc
+
+    return {"@context": edc.CONTEXT,
+            "@graph": [{k: v for k, v in d.items() if k != "@context"} for d in documents]}

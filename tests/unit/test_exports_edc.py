@@ -8,17 +8,12 @@ from ledger.projections.exports.formatting import qr_png, serialise
 from tests.unit.exports_samples import (
     FAMILY,
     GIVEN,
+    edc_graph,
     georgian_record,
     records,
     relative_iris,
     run_check,
 )
-
-
-def graph(documents):
-    """Many EDCs as one JSON-LD document (they share one context)."""
-    return {"@context": edc.CONTEXT,
-            "@graph": [{k: v for k, v in d.items() if k != "@context"} for d in documents]}
 
 
 def test_every_credential_conforms_to_the_eu_shapes_and_defines_every_term(standards):
@@ -101,10 +96,10 @@ def test_a_provider_without_legal_identifier_is_identified_by_its_ledger_id(stan
 
 def test_many_credentials_validate_as_one_graph_and_a_bad_one_is_still_found(standards):
     documents = [d for record in records() for d in edc.credentials(record)]
-    assert standards.check_edc(graph(documents)) == []
+    assert standards.check_edc(edc_graph(documents)) == []
     broken = copy.deepcopy(documents)
     del broken[4]["issued"]
-    problems = standards.check_edc(graph(broken))
+    problems = standards.check_edc(edc_graph(broken))
     assert any("issued" in p and broken[4]["id"] in p for p in problems)
 
 
@@ -117,7 +112,7 @@ def test_a_merged_graph_can_hide_a_node_one_document_left_incomplete(standards):
     del other["issuer"]["location"]
     other["credentialSubject"]["hasClaim"]["awardedBy"]["awardingBody"] = other["issuer"]
     assert standards.check_edc(other) != []
-    assert standards.check_edc(graph([complete, other])) == []
+    assert standards.check_edc(edc_graph([complete, other])) == []
 
 
 def test_the_credential_and_its_issuer_are_identified_by_https_urls():
