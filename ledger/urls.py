@@ -1,9 +1,19 @@
 """The ledger's public identifiers: stable HTTPS URLs under `public_base_url` for issuers,
-credentials and status lists, and the reverse (which of ours a URL names, if any)."""
+credentials and status lists, the did:web DIDs of every signer, and the reverse (which of ours
+a URL or DID names, if any).
+
+did:web (https://w3c-ccg.github.io/did-method-web/): the host's port is percent-encoded and each
+path segment becomes a colon-separated part. The ledger's own DID is the base URL's
+(`did:web:host%3A8000`, document at `/.well-known/did.json` when the base URL has no path),
+every other signer's is `did:web:host%3A8000:issuers:<owner>` (document at
+`/issuers/<owner>/did.json`). A verification method is `<DID>#<the key's multikey>`.
+"""
 
 from dataclasses import dataclass
+from urllib.parse import quote, unquote, urlsplit
 
 LEDGER_ISSUER = "ledger"  # the ledger's own issuer id (status lists, transcripts it compiles)
+QA_BODY = "qa-body"  # the quality-assurance agency: it signs accreditation endorsements
 
 
 @dataclass(frozen=True)
@@ -12,6 +22,41 @@ class PublicUrls:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base", self.base.rstrip("/"))
+        parts = urlsplit(self.base)
+        segments = [quote(unquote(s), safe="") for s in parts.path.split("/") if s]
+        object.__setattr__(self, "_did_root",
+                           ":".join(["did:web", quote(parts.netloc, safe=""), *segments]))
+        object.__setattr__(self, "_has_path", bool(segments))
+
+    # --- did:web ----------------------------------------------------------------------------
+
+    def did(self, owner: str) -> str:
+        """The DID of a signer: "ledger", "qa-body" or a provider id."""
+        if owner == LEDGER_ISSUER:
+            return self._did_root
+        return f"{self._did_root}:issuers:{quote(owner, safe='')}"
+
+    def did_document(self, owner: str) -> str:
+        """Where a did:web resolver fetches the signer's DID document."""
+        if owner == LEDGER_ISSUER:
+            where = "did.json" if self._has_path else ".well-known/did.json"
+            return f"{self.base}/{where}"
+        return f"{self.base}/issuers/{quote(owner, safe='')}/did.json"
+
+    def verification_method(self, owner: str, multikey: str) -> str:
+        return f"{self.did(owner)}#{multikey}"
+
+    def owner_of_did(self, did: object) -> str | None:
+        """The signer a DID (or a verification method id) of ours names; None if not ours."""
+        if not isinstance(did, str):
+            return None
+        did = did.split("#", 1)[0]
+        if did == self._did_root:
+            return LEDGER_ISSUER
+        tail = did.removeprefix(f"{self._did_root}:issuers:")
+        if tail == did or not tail or ":" in tail:
+            return None
+        return unquote(tail)
 
     def issuer(self, owner: str) -> str:
         """An issuer profile: a provider id, or "ledger"."""
