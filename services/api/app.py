@@ -10,10 +10,12 @@ from ledger import __version__
 from ledger.application import Ledger
 from ledger.metrics import LATENCY, REQUESTS
 from services.api import errors
+from services.api.cors import PublicCors
 from services.api.responses import FastJSONResponse
 from services.api.routers import (
     audit,
     credentials,
+    dids,
     erasure,
     operations,
     organisations,
@@ -46,6 +48,8 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
         app.include_router(router)
     app.include_router(audit.router)
     app.include_router(portability.router)
+    app.include_router(dids.router)
+    app.add_middleware(PublicCors)
     app.add_middleware(MetricsMiddleware)
     return app
 
