@@ -10,6 +10,7 @@ from ledger import __version__
 from ledger.application import Ledger
 from ledger.metrics import LATENCY, REQUESTS
 from services.api import errors
+from services.api.body_limit import BodyLimitMiddleware
 from services.api.responses import FastJSONResponse
 from services.api.routers import (
     audit,
@@ -20,6 +21,7 @@ from services.api.routers import (
     portability,
     reading,
 )
+from services.api.verifier import Verifier
 
 log = logging.getLogger("ledger.api")
 
@@ -32,6 +34,7 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.ledger = ledger
         yield
+        app.state.verifier.close()
         if close_on_shutdown:
             ledger.close()
             log.info("ledger closed: every accepted write was committed")
@@ -40,12 +43,14 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
                   default_response_class=FastJSONResponse,
                   description="A national, event-sourced ledger of micro-credentials.")
     app.state.ledger = ledger
+    app.state.verifier = Verifier(ledger)  # its worker processes start on first use
     errors.install(app)
     for router in (organisations.router, credentials.router, reading.router, operations.router,
                    erasure.router):
         app.include_router(router)
     app.include_router(audit.router)
     app.include_router(portability.router)
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(MetricsMiddleware)
     return app
 

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from ledger.application import NotCaughtUp
+from ledger.canonical_pool import VerifierBusy
 from ledger.domain.errors import (
     Conflict,
     Forbidden,
@@ -17,12 +18,14 @@ from ledger.domain.errors import (
     RuleViolation,
     Unauthenticated,
 )
+from ledger.read_wait import BeyondHead
 from ledger.standards import StandardsMissing
 
 log = logging.getLogger(__name__)
 
 STATUS = {Unauthenticated: 401, NotFound: 404, RuleViolation: 409, Conflict: 409,
-          Forbidden: 403, InvalidRequest: 422, StandardsMissing: 503}
+          Forbidden: 403, InvalidRequest: 422, StandardsMissing: 503, BeyondHead: 400,
+          VerifierBusy: 429}
 PROBLEM = "application/problem+json"
 
 
@@ -36,7 +39,18 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(LedgerError)
     async def ledger_error(_: Request, error: LedgerError) -> JSONResponse:
         status = next((s for cls, s in STATUS.items() if isinstance(error, cls)), 400)
-        return problem(status, error.title, error.detail)
+        extra = {"head": error.head} if isinstance(error, BeyondHead) else {}
+        response = problem(status, error.title, error.detail, **extra)
+        if isinstance(error, VerifierBusy):
+            response.headers["Retry-After"] = "1"
+        return response
+
+    @app.exception_handler(RecursionError)
+    async def too_deep(request: Request, error: RecursionError) -> JSONResponse:
+        # Input nested past what a parser can follow: the caller's fault, one log line.
+        log.warning("%s %s: input nested too deeply (%s)", request.method, request.url.path,
+                    error)
+        return problem(422, "Invalid request", "the input is nested too deeply to be parsed")
 
     @app.exception_handler(RequestValidationError)
     async def invalid_body(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -70,5 +84,6 @@ def install(app: FastAPI) -> None:
 def _title(status: int) -> str:
     return {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
             405: "Method not allowed", 409: "Conflict", 413: "Too large",
+            429: "Too many requests",
             415: "Unsupported media type",
             422: "Invalid request", 503: "Unavailable"}.get(status, "Error")

@@ -88,7 +88,7 @@ class PathwayIn(Body):
     title: Text
     components: Annotated[list[Id], Field(min_length=1, max_length=50)]
     min_ects: Annotated[float, Field(gt=0, strict=True)] | None = None
-    min_components: Annotated[int, Field(ge=1, strict=True)] | None = None
+    min_components: Annotated[int, Field(ge=1, le=1000, strict=True)] | None = None
 
 
 class LearnerIn(Body):

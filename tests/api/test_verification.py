@@ -85,6 +85,7 @@ def signed_credential(world: World, issued: dict[str, Any], owner: str | None = 
     """The credential as an OB 3.0 document, signed by `owner`'s key (its issuer's)."""
     ledger = world.api.ledger
     row = wait_for_row(world, issued)
+    options.setdefault("learner_id", world.learner_id)
     document = achievement_credential(ledger.urls, issued["id"], world.provider_id,
                                       row["status_index"], **options)
     key = ledger.keys.current(owner or world.provider_id)
@@ -212,7 +213,8 @@ def test_the_ledgers_own_status_list_verifies_and_a_forged_one_does_not(api: Api
     assert verify(api, forged)["verdict"] == "invalid"
 
 
-def clr(world: World, nested: list[dict[str, Any]]) -> dict[str, Any]:
+def clr(world: World, nested: list[dict[str, Any]], learner_id: str | None = None
+        ) -> dict[str, Any]:
     ledger = world.api.ledger
     document = {
         "@context": ["https://www.w3.org/ns/credentials/v2",
@@ -224,7 +226,8 @@ def clr(world: World, nested: list[dict[str, Any]]) -> dict[str, Any]:
                    "name": "Learner Record Ledger"},
         "name": "ნინო ბერიძე: learner record",
         "validFrom": CREATED,
-        "credentialSubject": {"type": ["ClrSubject"], "verifiableCredential": nested},
+        "credentialSubject": {"id": ledger.urls.learner(learner_id or world.learner_id),
+                              "type": ["ClrSubject"], "verifiableCredential": nested},
     }
     return data_integrity.sign(document, ledger.keys.current(LEDGER_ISSUER), CREATED,
                                ledger.standards)
