@@ -1,15 +1,18 @@
-"""Canonicalisation of untrusted documents in worker processes, each call within a wall-clock
-budget: RDFC-1.0 is factorial in the worst case (blank-node cliques), so a document someone
-posts is hashed away from the API process, and a worker that overruns is killed and replaced.
+"""Canonicalisation of untrusted documents in worker processes, each call within budgets:
+RDFC-1.0 is factorial in the worst case (blank-node cliques), so a document someone posts is
+hashed away from the API process. A call that spends its CPU budget is stopped inside the
+worker (a timer signal; the worker lives on), and one that overruns its wall-clock budget
+(a starved or stuck worker) is killed and the worker replaced. Either is a 422.
 
 The workers load every context of the standards cache at start (their caches stay warm), run
-at a lower CPU priority than the API, and share no lock with signing, which canonicalises in
-the API process under its own Standards.
+at a slightly lower CPU priority than the API, and share no lock with signing, which
+canonicalises in the API process under its own Standards.
 """
 
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
@@ -25,10 +28,22 @@ Document = dict[str, Any]
 Job = tuple[Document, Document]  # (a document, one of its proofs)
 Outcome = bytes | str  # the signed message's hash, or why it cannot be computed
 
-BUDGET_SECONDS = 5.0  # wall clock for all the canonicalisation one verification needs
+# Budgets for the canonicalisation one verification needs: a base plus some per signed
+# document (a CLR and each credential in it). A genuine 20-credential CLR needs about 0.3 s
+# of CPU here; an 8-node blank-node clique about a minute.
+CPU_SECONDS, CPU_PER_DOCUMENT = 2.0, 0.1
+BUDGET_SECONDS, PER_DOCUMENT_SECONDS = 7.0, 0.25  # wall clock, queueing excluded
 WORKERS = 2
 QUEUE_PER_WORKER = 4  # calls waiting beyond this are turned away (429), not queued
-NICENESS = 10  # anonymous work yields the CPU to the API's own requests
+NICENESS = 2  # anonymous work yields some CPU to the API's own requests
+
+
+class CpuBudgetSpent(Exception):
+    """Raised inside a worker when a call has used its CPU budget."""
+
+
+def _spent(signum: int, frame: Any) -> None:
+    raise CpuBudgetSpent()
 
 
 class TooComplex(InvalidRequest):
@@ -43,6 +58,13 @@ class VerifierBusy(LedgerError):
     title = "Verifier busy"
 
 
+class VerifierUnavailable(LedgerError):
+    """The worker pool failed to start or broke (503 with Retry-After; the next call starts a
+    new one)."""
+
+    title = "Verifier unavailable"
+
+
 _standards: Any = None
 
 
@@ -53,6 +75,7 @@ def _start_worker(standards_dir: str, niceness: int) -> None:
 
     if niceness:
         os.nice(niceness)
+    signal.signal(signal.SIGVTALRM, _spent)
     _standards = Standards(standards_dir)
     for url in CONTEXTS:
         try:
@@ -67,29 +90,46 @@ def _canonical(document: Document) -> str:
     return canonicalise(document, _standards)
 
 
-def hash_jobs(jobs: list[Job]) -> list[Outcome]:
+def hash_jobs(jobs: list[Job], cpu_seconds: float = 0.0) -> list[Outcome]:
     """In a worker: the signed message of each (document, proof), or the reason it has none.
-    Parser failures of any kind (RecursionError included) become a reason, never a crash."""
+    Parser failures of any kind (RecursionError included) become a reason, never a crash;
+    CpuBudgetSpent ends the call once it has used `cpu_seconds` of CPU time."""
     from ledger.signing.data_integrity import hash_data
 
     results: list[Outcome] = []
-    for document, proof in jobs:
-        try:
-            results.append(hash_data(document, proof, _standards))
-        except Exception as error:  # whatever the parser says, as one line
-            cause = error.args[0] if error.args else type(error).__name__
-            results.append(f"{type(error).__name__}: {str(cause)[:300]}")
+    signal.setitimer(signal.ITIMER_VIRTUAL, cpu_seconds)
+    try:
+        for document, proof in jobs:
+            try:
+                results.append(hash_data(document, proof, _standards))
+            except CpuBudgetSpent:
+                raise
+            except Exception as error:  # whatever the parser says, as one line
+                cause = error.args[0] if error.args else type(error).__name__
+                results.append(f"{type(error).__name__}: {str(cause)[:300]}")
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
     return results
+
+
+def _context() -> Any:
+    """Workers fork from a clean server process that has imported the JSON-LD stack once
+    (never from the API process and its threads): a replaced worker starts in milliseconds."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["ledger.canonical_pool", "ledger.signing.data_integrity"])
+    return context
 
 
 class Canonicaliser:
     """A lazily started pool of canonicalisation workers with a budget per call."""
 
     def __init__(self, standards_dir: Path | str, *, workers: int = WORKERS,
-                 budget: float = BUDGET_SECONDS, niceness: int = NICENESS) -> None:
+                 budget: float = BUDGET_SECONDS, cpu_budget: float = CPU_SECONDS,
+                 niceness: int = NICENESS) -> None:
         self.standards_dir = str(standards_dir)
         self.workers = workers
         self.budget = budget
+        self.cpu_budget = cpu_budget
         self.niceness = niceness
         self._pool: ProcessPool | None = None
         self._lock = threading.Lock()
@@ -101,7 +141,7 @@ class Canonicaliser:
                 self._pool = ProcessPool(
                     max_workers=self.workers, initializer=_start_worker,
                     initargs=(self.standards_dir, self.niceness),
-                    context=multiprocessing.get_context("spawn"))
+                    context=_context())
             return self._pool
 
     def warm(self) -> None:
@@ -119,18 +159,29 @@ class Canonicaliser:
                 raise VerifierBusy("every verification worker is busy; retry shortly")
             self._pending += 1
         try:
-            future = self._get_pool().schedule(hash_jobs, args=(jobs,), timeout=self.budget)
+            budget = self.budget + PER_DOCUMENT_SECONDS * len(jobs)
+            cpu = self.cpu_budget + CPU_PER_DOCUMENT * len(jobs)
+            future = self._get_pool().schedule(hash_jobs, args=(jobs, cpu), timeout=budget)
             try:
                 return future.result()
+            except CpuBudgetSpent:
+                log.warning("verification: canonicalisation used its %.1f s of CPU", cpu)
+                raise TooComplex(f"the document cannot be canonicalised within {cpu:g} s of "
+                                 "CPU time (too many interlinked blank nodes?)") from None
             except FutureTimeout:
                 log.warning("verification: canonicalisation exceeded %.1f s; worker replaced",
-                            self.budget)
-                raise TooComplex(f"the document cannot be canonicalised within {self.budget:g}"
-                                 " s (too many interlinked blank nodes?)") from None
+                            budget)
+                raise TooComplex(f"the document cannot be canonicalised within {budget:g} s "
+                                 "(too many interlinked blank nodes?)") from None
             except ProcessExpired as error:
                 log.warning("verification: a canonicalisation worker died (%s)", error)
                 raise TooComplex("the document could not be canonicalised (the worker "
                                  "checking it ran out of resources)") from None
+            except Exception as error:  # the pool itself broke: not the caller's fault
+                log.warning("verification: the worker pool failed (%s: %s)",
+                            type(error).__name__, error)
+                raise VerifierUnavailable("the verifier's workers are restarting; retry "
+                                          "shortly") from None
         finally:
             with self._lock:
                 self._pending -= 1

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from ledger.application import NotCaughtUp
-from ledger.canonical_pool import VerifierBusy
+from ledger.canonical_pool import VerifierBusy, VerifierUnavailable
 from ledger.domain.errors import (
     Conflict,
     Forbidden,
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 STATUS = {Unauthenticated: 401, NotFound: 404, RuleViolation: 409, Conflict: 409,
           Forbidden: 403, InvalidRequest: 422, StandardsMissing: 503, BeyondHead: 400,
-          VerifierBusy: 429}
+          VerifierBusy: 429, VerifierUnavailable: 503}
 PROBLEM = "application/problem+json"
 
 
@@ -41,7 +41,7 @@ def install(app: FastAPI) -> None:
         status = next((s for cls, s in STATUS.items() if isinstance(error, cls)), 400)
         extra = {"head": error.head} if isinstance(error, BeyondHead) else {}
         response = problem(status, error.title, error.detail, **extra)
-        if isinstance(error, VerifierBusy):
+        if isinstance(error, VerifierBusy | VerifierUnavailable):
             response.headers["Retry-After"] = "1"
         return response
 
