@@ -208,7 +208,7 @@ class DocumentVerifier:
             authentic = self.ledger.keys.authentic(owner)
             self._published[owner] = {k["publicKeyMultibase"]: k
                                       for k in self.ledger.keys.public_keys(owner)
-                                      if k["id"] in authentic}
+                                      if k.get("key_id", k["id"]) in authentic}
         return self._published[owner]
 
     def _signer(self, method: str) -> tuple[str, Document] | None:

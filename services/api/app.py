@@ -41,7 +41,10 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
 
     app = FastAPI(title="Learner Record Ledger", version=__version__, lifespan=lifespan,
                   default_response_class=FastJSONResponse,
-                  description="A national, event-sourced ledger of micro-credentials.")
+                  description="A national, event-sourced ledger of micro-credentials.\n\n"
+                  "Request bodies: at most 2 MiB (POST /v1/credentials/bulk: 16 MiB), else 413 "
+                  "before parsing or authentication. `min_position` beyond the store's head: "
+                  "400 naming the head. POST /v1/verify: see its responses for the limits.")
     app.state.ledger = ledger
     app.state.verifier = Verifier(ledger)  # its worker processes start on first use
     errors.install(app)

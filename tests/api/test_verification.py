@@ -288,8 +288,16 @@ def test_malformed_credentials_get_a_verdict_not_a_crash(api: Api):
 class ForeignKey:
     """A key the ledger never made: whoever holds it can sign anything, naming anyone."""
 
-    key_id: str
+    verification_method: str
     private_key: Ed25519PrivateKey
+
+    @property
+    def key_id(self) -> str:
+        return self.verification_method
+
+    @property
+    def did(self) -> str:
+        return self.verification_method.split("#", 1)[0]
 
     def sign(self, message: bytes) -> bytes:
         return self.private_key.sign(message)
@@ -319,7 +327,7 @@ def test_a_self_signed_credential_naming_a_ledger_organisation_is_never_valid(ap
     own = foreign_key()
     forgeries = {
         # its own did:key as the issuer, the provider's name and credential id in the document
-        "own did:key": self_signed(genuine, own.key_id.split("#")[0], own, ledger),
+        "own did:key": self_signed(genuine, own.did, own, ledger),
         # its own did:web, elsewhere
         "own did:web": self_signed(genuine, "did:web:evil.example",
                                    foreign_key("did:web:evil.example"), ledger),
@@ -355,7 +363,7 @@ def test_a_self_signed_clr_naming_the_ledger_is_never_valid(api: Api):
     ledger_did = ledger.urls.did(LEDGER_ISSUER)
     own = foreign_key()
     for issuer_id, key in ((ledger_did, foreign_key(ledger_did)), (ledger_did, own),
-                           (own.key_id.split("#")[0], own), (ledger.urls.ledger, own)):
+                           (own.did, own), (ledger.urls.ledger, own)):
         report = verify(api, self_signed(genuine, issuer_id, key, ledger))
         assert report["verdict"] != "valid", (issuer_id, report)
         assert report["credentials"][0]["verdict"] == "valid"  # the nested one is genuine
@@ -403,3 +411,23 @@ def test_a_clr_without_credentials_or_subject_is_invalid(api: Api):
     world = build_world(api)
     empty = clr(world, [])
     assert verify(api, empty)["verdict"] == "invalid"
+
+
+def test_a_key_row_planted_in_the_database_is_not_the_issuers(api: Api):
+    world = build_world(api)
+    ledger = api.ledger
+    planted = foreign_key()
+    multikey = planted.verification_method.split("#", 1)[1]
+    with ledger.database.transaction() as cursor:  # written without the master key
+        cursor.execute(
+            "INSERT INTO signing_keys (key_id, owner, public_key, sealed_private_key, "
+            "created_at, retired_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (planted.verification_method, world.provider_id, multikey, b"\0" * 60,
+             "2020-01-01T00:00:00Z", "2020-01-02T00:00:00Z"))
+    genuine = signed_credential(world, world.issue())
+    provider_did = ledger.urls.did(world.provider_id)
+    as_did = ForeignKey(f"{provider_did}#{multikey}", planted.private_key)
+    for issuer_id, key in ((ledger.urls.issuer(world.provider_id), planted),
+                           (provider_did, as_did)):
+        report = verify(api, self_signed(genuine, issuer_id, key, ledger))
+        assert report["verdict"] == "invalid", (issuer_id, report)
