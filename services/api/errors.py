@@ -53,17 +53,23 @@ def install(app: FastAPI) -> None:
         return problem(422, "Invalid request", "the input is nested too deeply to be parsed")
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_body(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid_body(request: Request, error: RequestValidationError) -> JSONResponse:
         errors = [
             {"location": list(e["loc"]), "message": e["msg"], "type": e["type"]}
             for e in error.errors()
         ]
         first = errors[0] if errors else {"location": [], "message": "invalid request"}
         where = ".".join(str(part) for part in first["location"])
+        if first.get("type") == "json_invalid":  # a parser failure: one line, no traceback
+            log.warning("%s %s: the body is not JSON (%s)", request.method, request.url.path,
+                        first["message"])
         return problem(422, "Invalid request", f"{where}: {first['message']}", errors=errors)
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        if error.status_code == 400:  # FastAPI could not parse the body (deep nesting...)
+            log.warning("%s %s: %s (%s)", request.method, request.url.path, error.detail,
+                        error.__cause__ or "")
         response = problem(error.status_code, _title(error.status_code), str(error.detail))
         if error.headers:
             response.headers.update(error.headers)

@@ -121,6 +121,8 @@ def test_deeply_nested_json_ld_is_a_4xx_with_one_log_line(api: Api, caplog):
         assert 400 <= response.status_code < 500, response.text
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    refusals = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(refusals) >= 4 and all("\n" not in line for line in refusals), refusals
 
 
 def raw_post(port: int, path: str, size: int, *, chunked: bool) -> tuple[int, bytes, float]:
