@@ -11,10 +11,12 @@ from ledger.application import Ledger
 from ledger.metrics import LATENCY, REQUESTS
 from services.api import errors
 from services.api.body_limit import BodyLimitMiddleware
+from services.api.cors import PublicCors
 from services.api.responses import FastJSONResponse
 from services.api.routers import (
     audit,
     credentials,
+    dids,
     erasure,
     operations,
     organisations,
@@ -53,7 +55,9 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
         app.include_router(router)
     app.include_router(audit.router)
     app.include_router(portability.router)
+    app.include_router(dids.router)
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(PublicCors)
     app.add_middleware(MetricsMiddleware)
     return app
 
