@@ -224,7 +224,7 @@ def clr(world: World, nested: list[dict[str, Any]], learner_id: str | None = Non
                      "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
         "id": f"{ledger.urls.base}/v1/learners/{world.learner_id}/exports/clr",
         "type": ["VerifiableCredential", "ClrCredential"],
-        "issuer": {"id": ledger.urls.issuer(LEDGER_ISSUER), "type": ["Profile"],
+        "issuer": {"id": ledger.urls.did(LEDGER_ISSUER), "type": ["Profile"],
                    "name": "Learner Record Ledger"},
         "name": "ნინო ბერიძე: learner record",
         "validFrom": CREATED,
@@ -374,7 +374,7 @@ def test_a_clr_signed_by_a_provider_is_not_the_ledgers(api: Api):
     ledger = api.ledger
     document = clr(world, [signed_credential(world, world.issue())])
     document = {k: v for k, v in document.items() if k != "proof"}
-    document["issuer"] = {**document["issuer"], "id": ledger.urls.issuer(world.provider_id)}
+    document["issuer"] = {**document["issuer"], "id": ledger.urls.did(world.provider_id)}
     signed = data_integrity.sign(document, ledger.keys.current(world.provider_id), CREATED,
                                  ledger.standards)
     report = verify(api, signed)
@@ -431,3 +431,21 @@ def test_a_key_row_planted_in_the_database_is_not_the_issuers(api: Api):
                            (provider_did, as_did)):
         report = verify(api, self_signed(genuine, issuer_id, key, ledger))
         assert report["verdict"] == "invalid", (issuer_id, report)
+
+
+def test_the_ledgers_own_exports_verify_until_a_credential_in_them_is_revoked(api: Api):
+    world = build_world(api)
+    issued = [world.issue(awarded_on=day) for day in ("2025-03-01", "2025-03-02")]
+    exported = world.learner.get(f"/v1/learners/{world.learner_id}/exports/clr",
+                                 min_position=issued[-1]["position"])
+    assert exported.status_code == 200, exported.text
+    document = exported.json()
+    assert document["issuer"]["id"] == api.ledger.urls.did(LEDGER_ISSUER)
+    report = verify(api, document)
+    assert report["verdict"] == "valid", report
+    assert [c["verdict"] for c in report["credentials"]] == ["valid", "valid"]
+    for credential in document["credentialSubject"]["verifiableCredential"]:
+        assert verify(api, credential)["verdict"] == "valid"
+    report = verify(api, document, change(world, issued[0]["id"], "revoke"))
+    assert report["verdict"] == "invalid", report
+    assert sorted(c["verdict"] for c in report["credentials"]) == ["invalid", "valid"]
