@@ -4,6 +4,7 @@ keeps answering everyone else; deep nesting, oversized bodies, positions beyond 
 out-of-range query parameters are 4xx at once. The time bounds are the issue's own
 correctness bounds (issue 9), not speed measurements."""
 
+import json
 import logging
 import socket
 import threading
@@ -18,7 +19,7 @@ import pytest
 from ledger.bootstrap import bootstrap
 from ledger.config import Settings
 from tests.conftest import ServedLedger, make_settings
-from tests.helpers import Api, build_world, created, post_raw, problem
+from tests.helpers import PROGRAMME, Api, build_world, created, post_raw, problem
 
 MB = 1024 * 1024
 
@@ -248,3 +249,14 @@ def test_waiting_reads_hold_no_thread(patient_api: Api):
         assert seconds < 2.5, f"a read without min_position took {seconds:.2f} s"
         probes += 1
     assert probes > 1 and statuses == [503] * 50
+
+
+def test_numbers_in_bodies_are_finite_and_bounded(api: Api):
+    world = build_world(api)
+    body = json.dumps({**PROGRAMME, "provider_id": world.provider_id, "workload_hours": 0.5})
+    for value in ("Infinity", "NaN", "1e400", "1e300"):  # Python's JSON parser takes all four
+        raw = body.replace('"workload_hours": 0.5', f'"workload_hours": {value}')
+        problem(post_raw(world.provider, "/v1/microcredentials", raw.encode()), 422)
+    body = {"provider_id": world.provider_id, "title": "Stack",
+            "components": [world.programme_id], "min_components": 10**30}
+    problem(world.provider.post("/v1/pathways", body), 422)
