@@ -32,7 +32,7 @@ Outcome = bytes | str  # the signed message's hash, or why it cannot be computed
 # document (a CLR and each credential in it). A genuine 20-credential CLR needs about 0.3 s
 # of CPU here; an 8-node blank-node clique about a minute.
 CPU_SECONDS, CPU_PER_DOCUMENT = 2.0, 0.1
-BUDGET_SECONDS, PER_DOCUMENT_SECONDS = 7.0, 0.25  # wall clock, queueing excluded
+BUDGET_SECONDS, PER_DOCUMENT_SECONDS = 7.0, 0.5  # wall clock, queueing excluded
 WORKERS = 2
 QUEUE_PER_WORKER = 4  # calls waiting beyond this are turned away (429), not queued
 NICENESS = 2  # anonymous work yields some CPU to the API's own requests
