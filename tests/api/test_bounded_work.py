@@ -7,6 +7,7 @@ correctness bounds (issue 9), not speed measurements."""
 import json
 import logging
 import socket
+import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -236,19 +237,28 @@ def test_waiting_reads_hold_no_thread(patient_api: Api):
             statuses.append(client.get("/v1/register/providers",
                                        params={"min_position": position}).status_code)
 
-    # More waiting readers than the server's thread pool has threads (40): were each to hold
-    # one, a read without min_position would queue for most of the 6 s wait.
-    readers = [threading.Thread(target=wait_for_read) for _ in range(50)]
+    # Twice as many waiting readers as the server's thread pool has threads (40): were each
+    # to hold one, a read without min_position would queue behind two waves of 6 s waits.
+    readers = [threading.Thread(target=wait_for_read) for _ in range(80)]
     for reader in readers:
         reader.start()
-    probes = 0
+    probes: list[float] = []  # seconds of each read made while the readers were waiting
+    workers = 0  # the server's thread-pool threads (it runs in this process), at most
     while any(reader.is_alive() for reader in readers):
         response, seconds = timed(lambda: world.provider.get(
             f"/v1/register/providers?provider_id={world.provider_id}"))
         assert response.status_code == 200, response.text
-        assert seconds < 2.5, f"a read without min_position took {seconds:.2f} s"
-        probes += 1
-    assert probes > 1 and statuses == [503] * 50
+        probes.append(seconds)
+        workers = max(workers, sum(t.name.startswith("AnyIO worker thread")
+                                   for t in threading.enumerate()))
+    for reader in readers:
+        reader.join()
+    assert statuses == [503] * 80
+    # Holding threads, two or three reads get through in the whole window; the first reads
+    # share the CPU with 80 connections being opened, so the bound is on the typical read.
+    assert len(probes) >= 10, probes
+    assert statistics.median(probes) < 1.0, probes
+    assert workers < 20, f"{workers} threads of the server's pool were started"
 
 
 def test_numbers_in_bodies_are_finite_and_bounded(api: Api):
