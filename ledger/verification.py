@@ -103,8 +103,9 @@ def check_shape(document: Any) -> None:
 class DocumentVerifier:
     """Checks credential documents against the ledger: its keys, status lists and history.
 
-    `hashes` computes the signed message of each (document, proof) pair, in a worker process
-    for documents anyone posts (ledger.canonical_pool); by default in this process."""
+    `hashes` computes the signed message of each (document, proof) pair: in worker processes,
+    within budgets, for documents anyone posts (ledger.canonical_pool; the API always passes
+    it); by default in this process, which only suits documents the ledger made itself."""
 
     def __init__(self, ledger: Any,
                  hashes: Callable[[list[Job]], list[Outcome]] | None = None) -> None:
