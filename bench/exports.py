@@ -1,8 +1,11 @@
 """Portability exports per second: the CLR 2.0 of a learner holding N credentials (default 20),
 generated and signed end to end (N OB 3.0 credentials signed by their issuer, then the CLR
 signed by the ledger), printed beside the cost of the RDFC-1.0 canonicalisation alone of the
-same N + 1 documents, in one run. Also the other formats, and a CLR whose nested credentials
-are already signed (what the exporter pays when one credential of the record changes).
+same N + 1 documents, in one run. Also the other formats, a CLR whose nested credentials
+are already signed (what the exporter pays when one credential of the record changes), and
+verifications per second of the same genuine CLR as POST /v1/verify checks it (every proof,
+key, status and record; canonicalisation in the verifier's worker processes) beside the
+signing rate: verifying one should cost at most 3x signing it.
 
     python -m bench.exports [-n 20] [--seconds 10]
 
@@ -48,21 +51,30 @@ def main() -> None:
         ledger = bootstrap(Settings(data_dir=Path(folder), database_url=None,
                                     kafka_bootstrap_servers=None, standards_dir=standards))
         try:
-            run(ledger.portability, seed_learner(ledger, args.n), args)
+            seeded, active = seed_learner(ledger, args.n)
+            run(ledger.portability, seeded, args)
+            verification(ledger, active, args)
         finally:
             ledger.close()
 
 
-def seed_learner(ledger, count: int) -> str:
+def seed_learner(ledger, count: int) -> tuple[str, str]:
+    """The seeded learner (a suspended, corrected and revoked credential among theirs) and a
+    second learner whose credentials are all active, each holding `count` credentials."""
     from ledger import commands
 
     world = seed_ledger(ledger)
-    item = {"learner_id": world.learner_id, "microcredential_id": world.programme_id,
-            "awarded_on": "2025-05-01", "grade": "A", "assessment": None}
-    for _ in range(count - len(world.credential_ids)):
-        last = ledger.execute_sync(commands.issue_credential(world.provider, item))
+    second = ledger.execute_sync(commands.enrol_learner(world.provider, ledger.vault, {
+        "given_name": "გიორგი", "family_name": "მაისურაძე", "birth_date": "2000-02-03"}))
+    item = {"microcredential_id": world.programme_id, "awarded_on": "2025-05-01",
+            "grade": "A", "assessment": None}
+    for learner_id, held in ((world.learner_id, len(world.credential_ids)),
+                             (second.body["id"], 0)):
+        for _ in range(count - held):
+            last = ledger.execute_sync(commands.issue_credential(
+                world.provider, {**item, "learner_id": learner_id}))
     ledger.wait_for(last.body["position"])
-    return world.learner_id
+    return world.learner_id, second.body["id"]
 
 
 def run(portability: Portability, learner_id: str, args: argparse.Namespace) -> None:
@@ -103,6 +115,37 @@ def run(portability: Portability, learner_id: str, args: argparse.Namespace) -> 
         per_second, ms = rate(lambda kind=kind: portability.render(record, kind), args.seconds / 2)
         print(f"{kind + ' export (cached signatures where signed)':52} {per_second:8.2f}/s  "
               f"{ms:8.1f} ms")
+
+
+def verification(ledger, learner_id: str, args: argparse.Namespace) -> None:
+    """Verifying a learner's genuine CLR (every credential active) beside signing it."""
+    from ledger.canonical_pool import Canonicaliser
+    from ledger.verification import DocumentVerifier
+
+    portability = ledger.portability
+    record = portability.record(learner_id)
+    signed_clr = orjson.loads(portability.render(record, "clr").content)
+
+    def sign() -> None:
+        portability._signed = SignedCache()
+        portability.signed_clr(record)
+
+    canonicaliser = Canonicaliser(ledger.standards.directory)
+    canonicaliser.warm()
+    try:
+        pooled = DocumentVerifier(ledger, canonicaliser.hashes)
+        verdict = pooled.verify(signed_clr)["verdict"]
+        signing, sign_ms = rate(sign, args.seconds)
+        verifying, verify_ms = rate(lambda: pooled.verify(signed_clr), args.seconds)
+        here, here_ms = rate(lambda: DocumentVerifier(ledger).verify(signed_clr),
+                             args.seconds / 2)
+    finally:
+        canonicaliser.close()
+    print(f"{'CLR signed (all N+1 proofs), baseline':52} {signing:8.2f}/s  {sign_ms:8.1f} ms")
+    print(f"{'CLR verified, worker processes (verdict ' + verdict + ')':52} {verifying:8.2f}/s  "
+          f"{verify_ms:8.1f} ms")
+    print(f"{'CLR verified, canonicalised in this process':52} {here:8.2f}/s  {here_ms:8.1f} ms")
+    print(f"{'  verifying / signing time':52} {verify_ms / sign_ms:8.2f}x")
 
 
 if __name__ == "__main__":

@@ -1,20 +1,26 @@
 """Verification: of a credential the ledger holds (by id), and of a credential document anyone
-hands us (its proof, whose key signed it, its status in our lists, the issuer's accreditation
-on the award date), with a verdict that is "valid" only when every part is known to hold.
+hands us (its proofs, whether the ledger published each signing key for the issuer's DID, its
+status in our lists, the issuer's accreditation on the award date, and for a CLR that every
+credential in it is valid and about its subject), with a verdict that is "valid" only when
+every part is known to hold. A well-signed document from anyone the ledger does not know is
+"unknown", never "valid".
 
 Accreditation and approval are judged on the award date from their recorded history, never
 from today's state: withdrawing an accreditation later does not unmake earlier awards.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger import document_limits
+from ledger.canonical_pool import Job, Outcome, TooComplex
 from ledger.domain.errors import InvalidRequest, NotFound
 from ledger.projections.register import programme_approved_on, provider_accredited_on
 from ledger.projections.status import LIST_SIZE
-from ledger.signing import data_integrity, did_key
+from ledger.signing import data_integrity
 from ledger.status_lists import PURPOSES, ListId, bit_set
-from ledger.urls import LEDGER_ISSUER, PublicUrls
+from ledger.urls import LEDGER_ISSUER, QA_BODY, PublicUrls
 
 Document = dict[str, Any]
 MAX_NESTED = 200  # credentials inside one CLR: canonicalisation is costly, bound the work
@@ -95,15 +101,37 @@ def check_shape(document: Any) -> None:
 
 
 class DocumentVerifier:
-    """Checks credential documents against the ledger: its keys, status lists and history."""
+    """Checks credential documents against the ledger: its keys, status lists and history.
 
-    def __init__(self, ledger: Any) -> None:
+    `hashes` computes the signed message of each (document, proof) pair: in worker processes,
+    within budgets, for documents anyone posts (ledger.canonical_pool; the API always passes
+    it); by default in this process, which only suits documents the ledger made itself."""
+
+    def __init__(self, ledger: Any,
+                 hashes: Callable[[list[Job]], list[Outcome]] | None = None) -> None:
         self.ledger = ledger
         self.urls: PublicUrls = ledger.urls
+        self._hashes = hashes or self._hash_here
+        self._messages: dict[int, Outcome] = {}
+        self._published: dict[str, dict[str, Document]] = {}
 
     def verify(self, document: Any) -> Document:
         check_shape(document)
+        document_limits.check(document)
+        jobs = [(doc, proof) for doc in _signed_parts(document)
+                for proof in data_integrity.proofs_of(doc) if isinstance(proof, dict)]
+        self._messages = {id(proof): outcome
+                          for (_, proof), outcome in zip(jobs, self._hashes(jobs), strict=True)}
         return self._verify(document, nested=False).as_json()
+
+    def _hash_here(self, jobs: list[Job]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        for document, proof in jobs:
+            try:
+                outcomes.append(data_integrity.hash_data(document, proof, self.ledger.standards))
+            except Exception as error:  # a parser failure is a reason
+                outcomes.append(f"{type(error).__name__}: {error}")
+        return outcomes
 
     def _verify(self, document: Document, nested: bool) -> Report:
         kinds = _types(document)
@@ -111,7 +139,9 @@ class DocumentVerifier:
                                  "AchievementCredential", "OpenBadgeCredential") if k in kinds),
                     "VerifiableCredential")
         report = Report(kind=kind, id=document.get("id"), issuer=_id_of(document.get("issuer")))
-        self._check_proofs(document, report)
+        owner = self._owner_of_issuer(report.issuer)
+        self._check_proofs(document, report, owner)
+        self._check_issuer_kind(report, owner)
         if kind == "BitstringStatusListCredential":
             self._check_list_signer(document, report)
             return report
@@ -121,49 +151,109 @@ class DocumentVerifier:
                 report.status = self._check_status(document, report)
             return report
         report.status = self._check_status(document, report)
-        self._check_record(document, report)
+        self._check_record(document, report, owner)
         return report
 
     # -- proof and issuer key --
 
-    def _check_proofs(self, document: Document, report: Report) -> None:
-        checks = data_integrity.verify(document, self.ledger.standards)
+    def _owner_of_issuer(self, issuer: str | None) -> str | None:
+        """Which organisation of the ledger the issuer names: its did:web DID (or, in documents
+        made before issuers were DIDs, its profile URL or one of its keys' did:key); None for
+        anyone else."""
+        if not issuer:
+            return None
+        if issuer.startswith("did:key:"):
+            signer = self._signer(f"{issuer}#{issuer.removeprefix('did:key:')}")
+            return signer[0] if signer else None
+        if issuer.startswith("did:"):
+            return self.urls.owner_of_did(issuer)
+        return self.urls.owner_of_issuer(issuer)
+
+    def _check_proofs(self, document: Document, report: Report, owner: str | None) -> None:
+        checks = [data_integrity.check_proof(proof, self._message(proof))
+                  for proof in data_integrity.proofs_of(document)]
         if not checks:
             report.problems.append("the document carries no proof")
         for check in checks:
-            key = self._key_of(check.verification_method, report)
+            key = self._key_of(check.verification_method, report.issuer, owner)
             entry = {"valid": check.valid, "verification_method": check.verification_method,
                      "created": check.created, "key": key}
             if check.reason:
                 entry["reason"] = check.reason
             report.proofs.append(entry)
-        if checks and not any(p["valid"] for p in report.proofs):
-            report.problems.append("no proof verifies: the document was altered or not signed "
-                                   "by the key it names")
-        elif checks and not any(p["valid"] and p["key"]["belongs_to_issuer"]
-                                for p in report.proofs):
-            if any(p["valid"] and p["key"]["belongs_to_issuer"] is False
-                   for p in report.proofs):
-                report.problems.append("the signing key does not belong to the claimed issuer")
-            else:
-                report.unknowns.append("the signing key cannot be tied to the issuer "
-                                       "(not an issuer of this ledger)")
+        if any(not p["valid"] for p in report.proofs):
+            report.problems.append("a proof does not verify: the document was altered or not "
+                                   "signed by the key it names")
+        elif any(p["key"]["belongs_to_issuer"] is False for p in report.proofs):
+            report.problems.append("a signing key is not one the ledger published for the "
+                                   "claimed issuer")
+        elif any(p["key"]["belongs_to_issuer"] is None for p in report.proofs):
+            report.unknowns.append("the issuer is not an organisation of this ledger, so its "
+                                   "keys cannot be tied to it")
 
-    def _key_of(self, method: str | None, report: Report) -> Document:
-        """Whose key signed: the keystore's record (current or retired) against the issuer."""
-        record = self.ledger.keys.find(method) if method else None
-        issuer = report.issuer
-        owner = self.urls.owner_of_did(issuer) or self.urls.owner_of_issuer(issuer)
-        if record is not None and owner is not None:
-            belongs: bool | None = record["owner"] == owner
-        elif issuer and issuer.startswith("did:key:") and method:
-            belongs = did_key.controller_of(method) == issuer
-        elif owner is not None:
-            belongs = False  # one of our issuers, but not a key the ledger ever held for it
+    def _message(self, proof: Any) -> Callable[[], bytes]:
+        def message() -> bytes:
+            outcome = self._messages.get(id(proof))
+            if outcome is None:
+                raise data_integrity.ProofError("the document was not canonicalised")
+            if isinstance(outcome, str):
+                raise data_integrity.ProofError(f"the document cannot be canonicalised: "
+                                                f"{outcome}")
+            return outcome
+        return message
+
+    def _published_keys(self, owner: str) -> dict[str, Document]:
+        """The owner's keys by multikey: every key the ledger made for it, retired ones too
+        (a key row planted in the database without the master key is not one)."""
+        if owner not in self._published:
+            authentic = self.ledger.keys.authentic(owner)
+            self._published[owner] = {k["publicKeyMultibase"]: k
+                                      for k in self.ledger.keys.public_keys(owner)
+                                      if k.get("key_id", k["id"]) in authentic}
+        return self._published[owner]
+
+    def _signer(self, method: str) -> tuple[str, Document] | None:
+        """The organisation whose published key a verification method names, if any."""
+        controller, _, fragment = method.partition("#")
+        if controller.startswith("did:key:"):
+            record = self.ledger.keys.find(method)
+            if record is None or record["publicKeyMultibase"] != fragment:
+                return None
+            owner = record["owner"]
         else:
-            belongs = None
-        return {"known": record is not None, "owner": record and record["owner"],
+            owner = self.urls.owner_of_did(controller)
+            if owner is None or controller != self.urls.did(owner):
+                return None
+        published = self._published_keys(owner).get(fragment)
+        return (owner, published) if published else None
+
+    def _key_of(self, method: str | None, issuer: str | None, owner: str | None) -> Document:
+        """Whose key signed, and whether the ledger published it for the claimed issuer: under
+        the issuer's DID (or, for an issuer named by its profile URL, as a did:key)."""
+        signer = self._signer(method) if method else None
+        if owner is None:
+            belongs: bool | None = None  # not an issuer of this ledger: nothing to tie it to
+        elif signer is None or signer[0] != owner:
+            belongs = False
+        elif issuer == self.urls.did(owner):
+            belongs = method.split("#", 1)[0] == issuer
+        else:  # named before issuers were DIDs: signed with the key's did:key
+            belongs = method.startswith("did:key:") and (
+                not issuer.startswith("did:key:") or method.split("#", 1)[0] == issuer)
+        record = signer[1] if signer else None
+        return {"known": signer is not None, "owner": signer and signer[0],
                 "retired": record and record["retired"], "belongs_to_issuer": belongs}
+
+    def _check_issuer_kind(self, report: Report, owner: str | None) -> None:
+        """A CLR and a status list are the ledger's own; a credential is a provider's."""
+        if owner is None:
+            return
+        ledgers_own = report.kind in ("ClrCredential", "BitstringStatusListCredential")
+        if ledgers_own and owner != LEDGER_ISSUER:
+            report.problems.append(f"a {report.kind} of this ledger is issued by the ledger "
+                                   "itself, not by one of its organisations")
+        elif not ledgers_own and owner in (LEDGER_ISSUER, QA_BODY):
+            report.unknowns.append("the ledger and the QA body issue no learner credentials")
 
     def _check_list_signer(self, document: Document, report: Report) -> None:
         """A list published at one of our URLs must be signed with a ledger key."""
@@ -224,13 +314,16 @@ class DocumentVerifier:
         return (FLAGGED[purpose] if bit_set(published.bits, index) else "active"), None
 
     def _status_index(self, document: Document) -> int | None:
-        credential_id = self.urls.credential_id_of(document.get("id"))
-        row = credential_id and self.ledger.read_models.get("status", credential_id)
+        row = self._status_row(document)
         return row["status_index"] if row else None
+
+    def _status_row(self, document: Document) -> Document | None:
+        credential_id = self.urls.credential_id_of(document.get("id"))
+        return self.ledger.read_models.get("status", credential_id) if credential_id else None
 
     # -- the ledger's record: issuer and accreditation on the award date --
 
-    def _check_record(self, document: Document, report: Report) -> None:
+    def _check_record(self, document: Document, report: Report, owner: str | None) -> None:
         credential_id = self.urls.credential_id_of(document.get("id"))
         try:
             record = self.ledger.verify(credential_id) if credential_id else None
@@ -241,8 +334,7 @@ class DocumentVerifier:
                                    "issuer's accreditation on the award date is unknown")
             return
         report.record = record
-        issuer = self.urls.owner_of_did(report.issuer) or self.urls.owner_of_issuer(report.issuer)
-        if issuer != record["issuer"]["id"]:
+        if owner != record["issuer"]["id"]:
             report.problems.append("the issuer differs from the one the ledger recorded")
         if not record["provider_accredited_on_award"]:
             report.problems.append("the provider was not accredited on the award date")
@@ -252,22 +344,60 @@ class DocumentVerifier:
     # -- CLR: every nested credential is verified too --
 
     def _check_nested(self, document: Document, report: Report, nested: bool) -> None:
-        subject = document.get("credentialSubject")
-        inner = subject.get("verifiableCredential") if isinstance(subject, dict) else None
-        inner = inner if isinstance(inner, list) else [] if inner is None else [inner]
+        inner = _nested(document)
         if nested:
             report.problems.append("a CLR nested inside a CLR is not supported")
             return
-        if len(inner) > MAX_NESTED:
-            report.problems.append(f"more than {MAX_NESTED} nested credentials")
-            return
+        subject = _id_of(document.get("credentialSubject"))
+        learner_id = self._learner_of(subject)
+        if subject is None:
+            report.problems.append("the CLR names no subject")
+        elif learner_id is None:
+            report.unknowns.append("the CLR's subject is not a learner of this ledger")
+        if not inner:
+            report.problems.append("the CLR holds no credential")
         for credential in inner:
             if not isinstance(credential, dict) or "VerifiableCredential" not in _types(
                     credential):
                 report.problems.append("a nested credential is not a JSON-LD credential")
                 continue
             child = self._verify(credential, nested=True)
+            self._check_belongs(credential, child, subject, learner_id)
             report.credentials.append(child.as_json())
             if child.verdict() != "valid":
                 target = report.problems if child.problems else report.unknowns
                 target.append(f"nested credential {child.id} is {child.verdict()}")
+
+    def _check_belongs(self, credential: Document, child: Report, subject: str | None,
+                       learner_id: str | None) -> None:
+        """A nested credential must be about the CLR's subject, by its own (signed) subject
+        and by the ledger's record of whom it was issued to."""
+        if subject is None:
+            return
+        if _id_of(credential.get("credentialSubject")) != subject:
+            child.problems.append("the credential is about another subject than the CLR's")
+            return
+        row = self._status_row(credential)
+        if learner_id is not None and row is not None and row["learner_id"] != learner_id:
+            child.problems.append("the ledger issued this credential to another learner")
+
+    def _learner_of(self, url: str | None) -> str | None:
+        prefix = self.urls.learner("")
+        tail = url[len(prefix):] if url and url.startswith(prefix) else ""
+        return tail if tail and "/" not in tail and "#" not in tail else None
+
+
+def _nested(document: Document) -> list[Any]:
+    subject = document.get("credentialSubject")
+    inner = subject.get("verifiableCredential") if isinstance(subject, dict) else None
+    return inner if isinstance(inner, list) else [] if inner is None else [inner]
+
+
+def _signed_parts(document: Document) -> list[Document]:
+    """The documents whose proofs a verification checks: a CLR and the credentials in it."""
+    if "ClrCredential" not in _types(document):
+        return [document]
+    inner = _nested(document)
+    if len(inner) > MAX_NESTED:
+        raise TooComplex(f"a CLR may hold at most {MAX_NESTED} credentials to be verified")
+    return [document, *(c for c in inner if isinstance(c, dict))]

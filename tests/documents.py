@@ -12,9 +12,11 @@ OB3_CONTEXT = ["https://www.w3.org/ns/credentials/v2",
 
 def achievement_credential(urls: PublicUrls, credential_id: str, provider_id: str,
                            status_index: int | None = None, *, awarded_on: str = "2025-03-01",
-                           both_entries: bool = False) -> dict[str, Any]:
+                           both_entries: bool = False, learner_id: str | None = None
+                           ) -> dict[str, Any]:
     """With a status index: the revocation entry as `credentialStatus` (1EdTech's schemas
-    allow one object), or with `both_entries` the revocation and suspension entries."""
+    allow one object), or with `both_entries` the revocation and suspension entries; with a
+    learner id, the subject's id (the learner's URL, as in the ledger's exports)."""
     document: dict[str, Any] = {
         "@context": OB3_CONTEXT,
         "id": urls.credential(credential_id),
@@ -42,6 +44,9 @@ def achievement_credential(urls: PublicUrls, credential_id: str, provider_id: st
             "result": [{"type": ["Result"], "value": "A"}],
         },
     }
+    if learner_id is not None:
+        document["credentialSubject"] = {"id": urls.learner(learner_id),
+                                          **document["credentialSubject"]}
     if status_index is not None:
         entries = status_entries(urls, status_index)
         document["credentialStatus"] = entries if both_entries else entries[0]

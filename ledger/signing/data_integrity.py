@@ -110,6 +110,15 @@ def verify(document: Document, standards: Standards,
 
 def _check(document: Document, proof: Any, standards: Standards,
            public_key: Callable[[str], Ed25519PublicKey]) -> ProofCheck:
+    return check_proof(proof, lambda: hash_data(document, proof, standards), public_key)
+
+
+def check_proof(proof: Any, message: Callable[[], bytes],
+                public_key: Callable[[str], Ed25519PublicKey] = did_key.public_key_of
+                ) -> ProofCheck:
+    """One proof against the signed message `message()` computes (hash_data of the document
+    and the proof, perhaps done elsewhere: it may raise ProofError for a document it cannot
+    canonicalise)."""
     if not isinstance(proof, dict):
         return ProofCheck(False, None, None, "a proof must be an object")
     method, created = proof.get("verificationMethod"), proof.get("created")
@@ -126,7 +135,7 @@ def _check(document: Document, proof: Any, standards: Standards,
     try:
         key = public_key(method)
         signature = base58.b58decode(value[1:])
-        key.verify(signature, hash_data(document, proof, standards))
+        key.verify(signature, message())
     except (did_key.NotAnEd25519DidKey, ProofError, UnknownContext) as error:
         return invalid(str(error))
     except (InvalidSignature, ValueError):

@@ -10,6 +10,7 @@ from ledger import __version__
 from ledger.application import Ledger
 from ledger.metrics import LATENCY, REQUESTS
 from services.api import errors
+from services.api.body_limit import BodyLimitMiddleware
 from services.api.cors import PublicCors
 from services.api.responses import FastJSONResponse
 from services.api.routers import (
@@ -22,6 +23,7 @@ from services.api.routers import (
     portability,
     reading,
 )
+from services.api.verifier import Verifier
 
 log = logging.getLogger("ledger.api")
 
@@ -34,14 +36,19 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.ledger = ledger
         yield
+        app.state.verifier.close()
         if close_on_shutdown:
             ledger.close()
             log.info("ledger closed: every accepted write was committed")
 
     app = FastAPI(title="Learner Record Ledger", version=__version__, lifespan=lifespan,
                   default_response_class=FastJSONResponse,
-                  description="A national, event-sourced ledger of micro-credentials.")
+                  description="A national, event-sourced ledger of micro-credentials.\n\n"
+                  "Request bodies: at most 2 MiB (POST /v1/credentials/bulk: 16 MiB), else 413 "
+                  "before parsing or authentication. `min_position` beyond the store's head: "
+                  "400 naming the head. POST /v1/verify: see its responses for the limits.")
     app.state.ledger = ledger
+    app.state.verifier = Verifier(ledger)  # its worker processes start on first use
     errors.install(app)
     for router in (organisations.router, credentials.router, reading.router, operations.router,
                    erasure.router):
@@ -49,6 +56,7 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(portability.router)
     app.include_router(dids.router)
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(PublicCors)
     app.add_middleware(MetricsMiddleware)
     return app

@@ -7,7 +7,7 @@ from fastapi import Depends, Header, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
-from ledger import commands
+from ledger import commands, read_wait
 from ledger.application import Ledger, request_hash
 from ledger.committer import Idempotency
 from ledger.domain.actors import Actor
@@ -60,7 +60,22 @@ IdempotencyKeyHeader = Annotated[
     str | None, Header(alias="Idempotency-Key", max_length=200,
                        description="Retries with the same key and body return the first response")
 ]
-MinPosition = Annotated[int | None, Query(ge=0, description="wait until read models reach it")]
+
+
+async def wait_for_position(
+    ledger: LedgerDep,
+    min_position: Annotated[int | None, Query(
+        ge=0, le=read_wait.MAX_POSITION,
+        description="wait until the read models reach this store position (at most the "
+                    "ledger's read wait, then 503); beyond the ledger's head: 400 at once")]
+    = None,
+) -> int | None:
+    """Waits on the event loop (no thread is held), then hands the position on."""
+    await read_wait.wait_for(ledger, min_position)
+    return min_position
+
+
+MinPosition = Annotated[int | None, Depends(wait_for_position)]
 
 
 def idempotency(actor: Actor, key: str | None, request: Request, body: object

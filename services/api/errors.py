@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from ledger.application import NotCaughtUp
+from ledger.canonical_pool import VerifierBusy, VerifierUnavailable
 from ledger.domain.errors import (
     Conflict,
     Forbidden,
@@ -17,12 +18,14 @@ from ledger.domain.errors import (
     RuleViolation,
     Unauthenticated,
 )
+from ledger.read_wait import BeyondHead
 from ledger.standards import StandardsMissing
 
 log = logging.getLogger(__name__)
 
 STATUS = {Unauthenticated: 401, NotFound: 404, RuleViolation: 409, Conflict: 409,
-          Forbidden: 403, InvalidRequest: 422, StandardsMissing: 503}
+          Forbidden: 403, InvalidRequest: 422, StandardsMissing: 503, BeyondHead: 400,
+          VerifierBusy: 429, VerifierUnavailable: 503}
 PROBLEM = "application/problem+json"
 
 
@@ -36,20 +39,37 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(LedgerError)
     async def ledger_error(_: Request, error: LedgerError) -> JSONResponse:
         status = next((s for cls, s in STATUS.items() if isinstance(error, cls)), 400)
-        return problem(status, error.title, error.detail)
+        extra = {"head": error.head} if isinstance(error, BeyondHead) else {}
+        response = problem(status, error.title, error.detail, **extra)
+        if isinstance(error, VerifierBusy | VerifierUnavailable):
+            response.headers["Retry-After"] = "1"
+        return response
+
+    @app.exception_handler(RecursionError)
+    async def too_deep(request: Request, error: RecursionError) -> JSONResponse:
+        # Input nested past what a parser can follow: the caller's fault, one log line.
+        log.warning("%s %s: input nested too deeply (%s)", request.method, request.url.path,
+                    error)
+        return problem(422, "Invalid request", "the input is nested too deeply to be parsed")
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_body(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid_body(request: Request, error: RequestValidationError) -> JSONResponse:
         errors = [
             {"location": list(e["loc"]), "message": e["msg"], "type": e["type"]}
             for e in error.errors()
         ]
         first = errors[0] if errors else {"location": [], "message": "invalid request"}
         where = ".".join(str(part) for part in first["location"])
+        if first.get("type") == "json_invalid":  # a parser failure: one line, no traceback
+            log.warning("%s %s: the body is not JSON (%s)", request.method, request.url.path,
+                        first["message"])
         return problem(422, "Invalid request", f"{where}: {first['message']}", errors=errors)
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        if error.status_code == 400:  # FastAPI could not parse the body (deep nesting...)
+            log.warning("%s %s: %s (%s)", request.method, request.url.path, error.detail,
+                        error.__cause__ or "")
         response = problem(error.status_code, _title(error.status_code), str(error.detail))
         if error.headers:
             response.headers.update(error.headers)
@@ -70,5 +90,6 @@ def install(app: FastAPI) -> None:
 def _title(status: int) -> str:
     return {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
             405: "Method not allowed", 409: "Conflict", 413: "Too large",
+            429: "Too many requests",
             415: "Unsupported media type",
             422: "Invalid request", 503: "Unavailable"}.get(status, "Error")

@@ -10,7 +10,9 @@ from ledger.domain.learner import ERASURE_GROUNDS
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Ects = Annotated[float, Field(gt=0, le=180, strict=True)]
+Ects = Annotated[float, Field(gt=0, le=180, strict=True, allow_inf_nan=False)]
+# A positive quantity (hours, credits): finite and bounded, so it survives JSON and events.
+Amount = Annotated[float, Field(gt=0, le=100_000, strict=True, allow_inf_nan=False)]
 
 
 def _assigned_country(code: str) -> str:
@@ -60,7 +62,7 @@ class MicroCredentialIn(Body):
     assessment_type: Text
     participation_form: Literal["online", "onsite", "blended"]
     quality_assurance: Text
-    workload_hours: Annotated[float, Field(gt=0, strict=True)] | None = None
+    workload_hours: Amount | None = None
     nqf_level: Annotated[int, Field(ge=1, le=12, strict=True)] | None = None
     prerequisites: Text | None = None
     supervision: Text | None = None
@@ -87,8 +89,8 @@ class PathwayIn(Body):
     provider_id: Id
     title: Text
     components: Annotated[list[Id], Field(min_length=1, max_length=50)]
-    min_ects: Annotated[float, Field(gt=0, strict=True)] | None = None
-    min_components: Annotated[int, Field(ge=1, strict=True)] | None = None
+    min_ects: Amount | None = None
+    min_components: Annotated[int, Field(ge=1, le=1000, strict=True)] | None = None
 
 
 class LearnerIn(Body):
@@ -136,7 +138,8 @@ class RecognitionIn(Body):
     credential_id: Id
     decision: Literal["recognised", "partially_recognised", "not_recognised"]
     toward: Text
-    ects_recognised: Annotated[float, Field(ge=0, strict=True)] | None = None
+    ects_recognised: Annotated[float, Field(ge=0, le=100_000, strict=True,
+                                            allow_inf_nan=False)] | None = None
     decided_on: date | None = None
     reference: Text | None = None
 

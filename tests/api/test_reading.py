@@ -39,17 +39,34 @@ def test_read_with_min_position_sees_the_write_that_returned_it(api):
     assert credential_in(transcript, issued["id"])["status"] == "revoked"
 
 
-def test_read_beyond_the_head_gives_up_with_503_and_retry_after(impatient_api):
+def test_read_beyond_the_head_is_400_at_once_naming_the_head(impatient_api):
     world = build_world(impatient_api)
+    head = world.issue()["position"]
     started = time.monotonic()
     response = world.learner.get(f"/v1/learners/{world.learner_id}/transcript",
                                  min_position=FAR_BEYOND_THE_HEAD)
     elapsed = time.monotonic() - started
+    body = problem(response, 400)
+    assert body["head"] >= head and str(body["head"]) in body["detail"]
+    assert elapsed < 1.0
+    verify = impatient_api.anonymous().get(f"/v1/verify/{uuid.uuid4()}",
+                                           min_position=FAR_BEYOND_THE_HEAD)
+    problem(verify, 400)
+
+
+def test_read_models_that_do_not_catch_up_give_503_and_retry_after(impatient_api):
+    world = build_world(impatient_api)
+    impatient_api.ledger.runner.stop()  # the projections stop following the store
+    issued = world.issue()
+    started = time.monotonic()
+    response = world.learner.get(f"/v1/learners/{world.learner_id}/transcript",
+                                 min_position=issued["position"])
+    elapsed = time.monotonic() - started
     problem(response, 503)
     assert int(response.headers["Retry-After"]) >= 1
     assert 0.4 <= elapsed < 5
-    verify = impatient_api.anonymous().get(f"/v1/verify/{uuid.uuid4()}",
-                                           min_position=FAR_BEYOND_THE_HEAD)
+    verify = impatient_api.anonymous().get(f"/v1/verify/{issued['id']}",
+                                           min_position=issued["position"])
     problem(verify, 503)
     assert "Retry-After" in verify.headers
 

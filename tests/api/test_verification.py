@@ -3,11 +3,13 @@ its award date from history; and of a credential document anyone posts (proof, s
 against the issuer, status in the ledger's lists, accreditation), never valid on a guess."""
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.signing import data_integrity
+from ledger.signing import data_integrity, did_key
 from ledger.status_lists import bitstring, encode
 from ledger.urls import LEDGER_ISSUER
 from ledger.verification import verify_record
@@ -85,6 +87,7 @@ def signed_credential(world: World, issued: dict[str, Any], owner: str | None = 
     """The credential as an OB 3.0 document, signed by `owner`'s key (its issuer's)."""
     ledger = world.api.ledger
     row = wait_for_row(world, issued)
+    options.setdefault("learner_id", world.learner_id)
     document = achievement_credential(ledger.urls, issued["id"], world.provider_id,
                                       row["status_index"], **options)
     key = ledger.keys.current(owner or world.provider_id)
@@ -212,7 +215,8 @@ def test_the_ledgers_own_status_list_verifies_and_a_forged_one_does_not(api: Api
     assert verify(api, forged)["verdict"] == "invalid"
 
 
-def clr(world: World, nested: list[dict[str, Any]]) -> dict[str, Any]:
+def clr(world: World, nested: list[dict[str, Any]], learner_id: str | None = None
+        ) -> dict[str, Any]:
     ledger = world.api.ledger
     document = {
         "@context": ["https://www.w3.org/ns/credentials/v2",
@@ -220,11 +224,12 @@ def clr(world: World, nested: list[dict[str, Any]]) -> dict[str, Any]:
                      "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
         "id": f"{ledger.urls.base}/v1/learners/{world.learner_id}/exports/clr",
         "type": ["VerifiableCredential", "ClrCredential"],
-        "issuer": {"id": ledger.urls.issuer(LEDGER_ISSUER), "type": ["Profile"],
+        "issuer": {"id": ledger.urls.did(LEDGER_ISSUER), "type": ["Profile"],
                    "name": "Learner Record Ledger"},
         "name": "ნინო ბერიძე: learner record",
         "validFrom": CREATED,
-        "credentialSubject": {"type": ["ClrSubject"], "verifiableCredential": nested},
+        "credentialSubject": {"id": ledger.urls.learner(learner_id or world.learner_id),
+                              "type": ["ClrSubject"], "verifiableCredential": nested},
     }
     return data_integrity.sign(document, ledger.keys.current(LEDGER_ISSUER), CREATED,
                                ledger.standards)
@@ -275,3 +280,172 @@ def test_malformed_credentials_get_a_verdict_not_a_crash(api: Api):
         assert response.status_code in (200, 422), (change, response.text)
         if response.status_code == 200:
             assert response.json()["verdict"] in ("invalid", "unknown"), change
+
+
+# -- a verifier that cannot be fooled ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A key the ledger never made: whoever holds it can sign anything, naming anyone."""
+
+    verification_method: str
+    private_key: Ed25519PrivateKey
+
+    @property
+    def key_id(self) -> str:
+        return self.verification_method
+
+    @property
+    def did(self) -> str:
+        return self.verification_method.split("#", 1)[0]
+
+    def sign(self, message: bytes) -> bytes:
+        return self.private_key.sign(message)
+
+
+def foreign_key(controller: str | None = None) -> ForeignKey:
+    """A fresh key, as its own did:key or as a key of `controller` (a DID it claims)."""
+    private = Ed25519PrivateKey.generate()
+    multikey = did_key.multikey(private.public_key())
+    method = f"{controller}#{multikey}" if controller else \
+        did_key.verification_method(private.public_key())
+    return ForeignKey(method, private)
+
+
+def self_signed(document: dict[str, Any], issuer_id: str, key: ForeignKey,
+                ledger: Any) -> dict[str, Any]:
+    document = {**{k: v for k, v in document.items() if k != "proof"},
+                "issuer": {**document["issuer"], "id": issuer_id}}
+    return data_integrity.sign(document, key, CREATED, ledger.standards)
+
+
+def test_a_self_signed_credential_naming_a_ledger_organisation_is_never_valid(api: Api):
+    world = build_world(api)
+    ledger = api.ledger
+    genuine = signed_credential(world, world.issue())
+    provider_did = ledger.urls.did(world.provider_id)
+    own = foreign_key()
+    forgeries = {
+        # its own did:key as the issuer, the provider's name and credential id in the document
+        "own did:key": self_signed(genuine, own.did, own, ledger),
+        # its own did:web, elsewhere
+        "own did:web": self_signed(genuine, "did:web:evil.example",
+                                   foreign_key("did:web:evil.example"), ledger),
+        # the provider's DID, signed by a key the ledger never published for it
+        "provider's DID": self_signed(genuine, provider_did, foreign_key(provider_did), ledger),
+        "provider's DID, did:key": self_signed(genuine, provider_did, own, ledger),
+        # the provider's profile URL (the pre-DID form), signed by a stranger's did:key
+        "provider's profile URL": self_signed(genuine, ledger.urls.issuer(world.provider_id),
+                                              own, ledger),
+    }
+    for name, document in forgeries.items():
+        report = verify(api, document)
+        assert report["verdict"] != "valid", (name, report)
+        assert report["proofs"][0]["valid"] is True, name  # well signed, by the wrong key
+
+
+def test_a_well_signed_document_from_an_unknown_issuer_is_unknown(api: Api):
+    world = build_world(api)
+    theirs = {k: v for k, v in signed_credential(world, world.issue()).items()
+              if k != "credentialStatus"}
+    theirs["id"] = "https://elsewhere.example/credentials/1"  # claims nothing of the ledger's
+    stranger = foreign_key("did:web:elsewhere.example")
+    report = verify(api, self_signed(theirs, "did:web:elsewhere.example", stranger,
+                                     api.ledger))
+    assert report["verdict"] == "unknown", report
+    assert report["proofs"][0]["key"]["belongs_to_issuer"] is None
+
+
+def test_a_self_signed_clr_naming_the_ledger_is_never_valid(api: Api):
+    world = build_world(api)
+    ledger = api.ledger
+    genuine = clr(world, [signed_credential(world, world.issue())])
+    ledger_did = ledger.urls.did(LEDGER_ISSUER)
+    own = foreign_key()
+    for issuer_id, key in ((ledger_did, foreign_key(ledger_did)), (ledger_did, own),
+                           (own.did, own), (ledger.urls.ledger, own)):
+        report = verify(api, self_signed(genuine, issuer_id, key, ledger))
+        assert report["verdict"] != "valid", (issuer_id, report)
+        assert report["credentials"][0]["verdict"] == "valid"  # the nested one is genuine
+
+
+def test_a_clr_signed_by_a_provider_is_not_the_ledgers(api: Api):
+    world = build_world(api)
+    ledger = api.ledger
+    document = clr(world, [signed_credential(world, world.issue())])
+    document = {k: v for k, v in document.items() if k != "proof"}
+    document["issuer"] = {**document["issuer"], "id": ledger.urls.did(world.provider_id)}
+    signed = data_integrity.sign(document, ledger.keys.current(world.provider_id), CREATED,
+                                 ledger.standards)
+    report = verify(api, signed)
+    assert report["verdict"] == "invalid", report
+
+
+def test_a_clr_nesting_another_learners_credential_is_invalid(api: Api):
+    world = build_world(api)
+    mine = signed_credential(world, world.issue())
+    other = world.new_learner(given_name="Giorgi", national_id="01024059999")
+    theirs = signed_credential(world, world.issue(learner_id=other), learner_id=other)
+    report = verify(api, clr(world, [mine, theirs]))
+    assert report["verdict"] == "invalid", report
+    assert [c["verdict"] for c in report["credentials"]] == ["valid", "invalid"]
+    # Claiming it for this learner breaks its provider's signature; the ledger's record of
+    # whom it was issued to catches a credential whose subject was never signed.
+    claimed = signed_credential(world, world.issue(learner_id=other))
+    report = verify(api, clr(world, [mine, claimed]))
+    assert report["verdict"] == "invalid", report
+    assert "another learner" in " ".join(report["credentials"][1]["problems"])
+
+
+def test_a_clr_whose_nested_credential_was_revoked_is_invalid(api: Api):
+    world = build_world(api)
+    kept, revoked = world.issue(awarded_on="2025-03-01"), world.issue(awarded_on="2025-03-02")
+    document = clr(world, [signed_credential(world, kept), signed_credential(world, revoked)])
+    assert verify(api, document)["verdict"] == "valid"
+    report = verify(api, document, change(world, revoked["id"], "revoke"))
+    assert report["verdict"] == "invalid", report
+    assert report["credentials"][1]["status"]["revocation"] == "revoked"
+
+
+def test_a_clr_without_credentials_or_subject_is_invalid(api: Api):
+    world = build_world(api)
+    empty = clr(world, [])
+    assert verify(api, empty)["verdict"] == "invalid"
+
+
+def test_a_key_row_planted_in_the_database_is_not_the_issuers(api: Api):
+    world = build_world(api)
+    ledger = api.ledger
+    planted = foreign_key()
+    multikey = planted.verification_method.split("#", 1)[1]
+    with ledger.database.transaction() as cursor:  # written without the master key
+        cursor.execute(
+            "INSERT INTO signing_keys (key_id, owner, public_key, sealed_private_key, "
+            "created_at, retired_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (planted.verification_method, world.provider_id, multikey, b"\0" * 60,
+             "2020-01-01T00:00:00Z", "2020-01-02T00:00:00Z"))
+    genuine = signed_credential(world, world.issue())
+    provider_did = ledger.urls.did(world.provider_id)
+    as_did = ForeignKey(f"{provider_did}#{multikey}", planted.private_key)
+    for issuer_id, key in ((ledger.urls.issuer(world.provider_id), planted),
+                           (provider_did, as_did)):
+        report = verify(api, self_signed(genuine, issuer_id, key, ledger))
+        assert report["verdict"] == "invalid", (issuer_id, report)
+
+
+def test_the_ledgers_own_exports_verify_until_a_credential_in_them_is_revoked(api: Api):
+    world = build_world(api)
+    issued = [world.issue(awarded_on=day) for day in ("2025-03-01", "2025-03-02")]
+    exported = world.learner.get(f"/v1/learners/{world.learner_id}/exports/clr",
+                                 min_position=issued[-1]["position"])
+    assert exported.status_code == 200, exported.text
+    document = exported.json()
+    assert document["issuer"]["id"] == api.ledger.urls.did(LEDGER_ISSUER)
+    report = verify(api, document)
+    assert report["verdict"] == "valid", report
+    assert [c["verdict"] for c in report["credentials"]] == ["valid", "valid"]
+    for credential in document["credentialSubject"]["verifiableCredential"]:
+        assert verify(api, credential)["verdict"] == "valid"
+    report = verify(api, document, change(world, issued[0]["id"], "revoke"))
+    assert report["verdict"] == "invalid", report
+    assert sorted(c["verdict"] for c in report["credentials"]) == ["invalid", "valid"]

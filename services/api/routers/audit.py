@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from ledger.read_wait import MAX_POSITION
 from services.api.deps import CurrentActor, LedgerDep
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -12,6 +13,7 @@ router = APIRouter(prefix="/v1/audit", tags=["audit"])
 @router.get("/events")
 def events(ledger: LedgerDep, actor: CurrentActor,
            after: Annotated[int | None, Query(
+               ge=0, le=MAX_POSITION,
                description="the last position already seen (`next` of the previous page)")]
            = None,
            limit: Annotated[int, Query(ge=1, le=1000)] = 100):

@@ -1,21 +1,25 @@
 """Portability: a learner's exports, shared credentials, issuer profiles, status lists and
 verification of documents."""
 
-import asyncio
+import logging
 
 import orjson
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from ledger import document_limits
+from ledger.canonical_pool import BUDGET_SECONDS, TooComplex
 from ledger.domain.errors import InvalidRequest
 from ledger.issuers import issuer_profile
-from ledger.verification import DocumentVerifier
+from ledger.verification import MAX_NESTED
+from services.api.body_limit import DEFAULT_LIMIT
 from services.api.deps import CurrentActor, LedgerDep, MinPosition, OptionalActor
 from services.api.responses import cacheable
 
 router = APIRouter(prefix="/v1", tags=["portability"])
 
-MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
+MAX_DOCUMENT_BYTES = DEFAULT_LIMIT
+log = logging.getLogger(__name__)
 # Lists change with every revocation; verifiers may hold one this long.
 STATUS_LIST_MAX_AGE = 30
 
@@ -27,7 +31,6 @@ def learner_export(learner_id: str, kind: str, ledger: LedgerDep, actor: Current
     """The learner's record as `clr` (CLR 2.0, signed), `ob3` (a list of signed OB 3.0
     credentials), `edc` (European Digital Credentials, ELM v3), `elmo` (EMREX ELMO XML) or
     `pdf` (a printable transcript with verification links)."""
-    ledger.wait_for(min_position)
     export = ledger.portability.export(actor, learner_id, kind)
     headers = {"Content-Digest": f"sha-256=:{export.digest_base64}:"}
     if kind in ("pdf", "elmo"):
@@ -40,7 +43,6 @@ def learner_export(learner_id: str, kind: str, ledger: LedgerDep, actor: Current
 def credential_ob3(credential_id: str, ledger: LedgerDep, actor: OptionalActor,
                    min_position: MinPosition = None):
     """One signed OB 3.0 AchievementCredential: public once the learner shared it."""
-    ledger.wait_for(min_position)
     return Response(orjson.dumps(ledger.portability.credential_ob3(actor, credential_id)),
                     media_type="application/json")
 
@@ -48,7 +50,6 @@ def credential_ob3(credential_id: str, ledger: LedgerDep, actor: OptionalActor,
 @router.get("/issuers/{issuer_id}")
 def issuer(issuer_id: str, ledger: LedgerDep, min_position: MinPosition = None):
     """An issuer's profile: its DID and every verification method it has signed with."""
-    ledger.wait_for(min_position)
     return issuer_profile(ledger, issuer_id)
 
 
@@ -57,7 +58,6 @@ def status_list(list_id: str, request: Request, ledger: LedgerDep,
                 min_position: MinPosition = None):
     """A signed BitstringStatusListCredential (`revocation-N` or `suspension-N`), with an ETag
     (If-None-Match gives 304 while the list is unchanged)."""
-    ledger.wait_for(min_position)
     body = orjson.dumps(ledger.status_lists.credential(list_id))
     return cacheable(request, body, "application/json",
                      f"public, max-age={STATUS_LIST_MAX_AGE}")
@@ -68,16 +68,25 @@ VERIFY_BODY = {"requestBody": {"required": True, "content": {"application/json":
     "ClrCredential (its nested credentials are checked too) or a status list credential"}}}}}
 
 
-@router.post("/verify", openapi_extra=VERIFY_BODY)
-async def verify_document(request: Request, ledger: LedgerDep, min_position: MinPosition = None):
-    """Check a credential document: proof, signing key against the issuer, status in the
-    ledger's lists, accreditation on the award date; `verdict` is valid, invalid or unknown."""
-    body = await request.body()
-    if len(body) > MAX_DOCUMENT_BYTES:
-        raise HTTPException(413, f"a document may be at most {MAX_DOCUMENT_BYTES} bytes")
+@router.post("/verify", openapi_extra=VERIFY_BODY, responses={
+    413: {"description": f"the body exceeds {MAX_DOCUMENT_BYTES} bytes"},
+    422: {"description": "not a credential, or past the verifier's limits (nesting "
+          f"{document_limits.MAX_DEPTH} levels, {document_limits.MAX_VALUES} JSON values, "
+          f"{document_limits.MAX_PROOFS} proofs per document, {MAX_NESTED} credentials in a "
+          f"CLR, {BUDGET_SECONDS:g} s of canonicalisation)"},
+    429: {"description": "every verification worker is busy: retry after Retry-After"}})
+async def verify_document(request: Request, min_position: MinPosition = None):
+    """Check a credential document: every proof, each signing key against the keys the ledger
+    published for the issuer's DID, status in the ledger's lists, accreditation on the award
+    date, and for a CLR each credential in it and its subject; `verdict` is valid, invalid or
+    unknown (a well-signed document from an issuer the ledger does not know)."""
+    body = await request.body()  # at most MAX_DOCUMENT_BYTES: services.api.body_limit
     try:
         document = orjson.loads(body)
+        return await request.app.state.verifier.verify(document)
     except orjson.JSONDecodeError as error:
+        log.warning("POST /v1/verify: the body is not JSON (%s)", error)
         raise InvalidRequest(f"the body is not JSON: {error}") from None
-    await asyncio.to_thread(ledger.wait_for, min_position)
-    return await asyncio.to_thread(DocumentVerifier(ledger).verify, document)
+    except TooComplex as error:
+        log.warning("POST /v1/verify: refused, %s", error.detail)
+        raise
