@@ -12,6 +12,7 @@ from ledger.metrics import LATENCY, REQUESTS
 from services.api import errors
 from services.api.responses import FastJSONResponse
 from services.api.routers import (
+    accreditation,
     audit,
     credentials,
     erasure,
@@ -46,6 +47,7 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
         app.include_router(router)
     app.include_router(audit.router)
     app.include_router(portability.router)
+    app.include_router(accreditation.router)
     app.add_middleware(MetricsMiddleware)
     return app
 
