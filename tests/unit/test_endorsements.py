@@ -17,7 +17,7 @@ from ledger.standards import Standards
 from ledger.urls import QA_BODY
 from tests.conftest import STANDARDS
 from tests.documents import endorsement_schema_errors
-from tests.unit.exports_samples import OPERATOR, URLS, georgian_record
+from tests.unit.exports_samples import OPERATOR, URLS, georgian_record, relative_iris
 
 
 class QaKey:
@@ -110,6 +110,7 @@ def test_the_endorsement_conforms_and_its_signature_covers_every_claim(signing_s
     assert endorsement_schema_errors(document) == []
     assert standards.check_vc2(document) == []
     assert standards.check_terms(document) == []
+    assert relative_iris(standards, document) == set()  # JSON-LD safe mode would refuse it
     [check] = data_integrity.verify(document, signing_standards)
     assert check.valid, check.reason
     assert signed(accreditation, key, signing_standards) == document  # the same bytes again

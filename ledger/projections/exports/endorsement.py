@@ -14,8 +14,11 @@ from ledger.projections.exports.formatting import midnight, timestamp
 from ledger.projections.exports.model import Document
 from ledger.urls import QA_BODY, PublicUrls
 
+# The extensions context defines the schema validator's type, as in the credentials (ob3.py):
+# without it the type is a relative IRI and JSON-LD safe mode (Digital Bazaar's) refuses it.
 CONTEXT = ["https://www.w3.org/ns/credentials/v2",
-           "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+           "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+           "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"]
 SCHEMA = [{"id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
                  "ob_v3p0_endorsementcredential_schema.json",
            "type": "1EdTechJsonSchemaValidator2019"}]
