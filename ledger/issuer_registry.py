@@ -22,7 +22,7 @@ from ledger.urls import PublicUrls
 
 MEDIA_TYPE = "application/json"
 JWS_MEDIA_TYPE = "application/jose"
-ALGORITHM = "EdDSA"
+ALGORITHM = "Ed25519"  # RFC 9864: the fully specified name ("EdDSA" is deprecated)
 
 
 def location(country: str) -> str:

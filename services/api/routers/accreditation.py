@@ -28,8 +28,8 @@ def registry(ledger: LedgerDep, min_position: MinPosition = None):
 
 @router.get("/issuer-registry.jws", responses={200: {"content": {"application/jose": {}}}})
 def signed_registry(ledger: LedgerDep, min_position: MinPosition = None):
-    """The registry as a compact JWS (EdDSA) by the QA body: `kid` names the key in the QA
-    body's DID document; the payload is the registry's JSON."""
+    """The registry as a compact JWS (alg Ed25519, RFC 9864) by the QA body: `kid` names the
+    key in the QA body's DID document; the payload is the registry's JSON."""
     ledger.wait_for(min_position)
     _, token = _published(ledger)
     return Response(token, media_type=issuer_registry.JWS_MEDIA_TYPE,
