@@ -34,7 +34,7 @@ CREATED = "2025-03-01T12:00:00Z"
 class Key:
     def __init__(self) -> None:
         self.private_key = Ed25519PrivateKey.generate()
-        self.key_id = did_key.verification_method(self.private_key.public_key())
+        self.verification_method = did_key.verification_method(self.private_key.public_key())
 
     def sign(self, message: bytes) -> bytes:
         return self.private_key.sign(message)

@@ -96,7 +96,8 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True)
         progress = StoredPositions(read_models)
     runner = NotificationLogRunner(app, read_models) if run_projections else None
     secret = master_key(settings)
-    keystore = keys.KeyStore(database, secret)
+    urls = PublicUrls(settings.public_url)
+    keystore = keys.KeyStore(database, secret, urls)
     audit = Audit(database, app.recorder.events_table_name,
                   checkpoints.Checkpoints(database, keystore, settings.checkpoint_every),
                   app.mapper.transcoder)
@@ -112,7 +113,6 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True)
     committer = GroupCommitter(app, database, cache, settings.batch_max_commands,
                                on_commit=on_commit)
     standards = Standards(settings.standards_path)
-    urls = PublicUrls(settings.public_base_url)
     ledger_vault = vault.Vault(database, secret)
     ledger = Ledger(
         app=app, database=database, committer=committer, read_models=read_models,

@@ -56,11 +56,12 @@ def serve(
     # switch interval each wake-up can queue behind the event loop for the GIL (a convoy).
     sys.setswitchinterval(0.0005)
     settings = _settings(data_dir)
+    settings.serving_at(host, port)  # URLs and DIDs for this address, unless set explicitly
     ledger = bootstrap(settings, run_projections=projections)
     try:
         if demo and (ledger.app.recorder.max_notification_id() or 0) == 0:
             from ledger.demo import seed
-            seed(ledger, print_tokens=True, base_url=f"http://{host}:{port}")
+            seed(ledger, print_tokens=True, base_url=settings.public_url)
     except BaseException:
         ledger.close()
         raise
@@ -263,16 +264,23 @@ def create_principal(
 
 
 @app.command()
-def demo(data_dir: DataDir = None) -> None:
+def demo(
+    data_dir: DataDir = None,
+    host: Annotated[str, typer.Option(help="Where `ledger serve` will listen (for the URLs "
+                                      "and DIDs printed)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The port `ledger serve` will listen on")] = 8000,
+) -> None:
     """Seed realistic demo data (QA agency, providers, programmes, learners, credentials) and
     print a token for each role."""
     from ledger.bootstrap import bootstrap
     from ledger.demo import seed
     from ledger.domain.errors import LedgerError
 
-    ledger = bootstrap(_settings(data_dir))
+    settings = _settings(data_dir)
+    settings.serving_at(host, port)
+    ledger = bootstrap(settings)
     try:
-        seed(ledger, print_tokens=True)
+        seed(ledger, print_tokens=True, base_url=settings.public_url)
     except LedgerError as error:
         typer.echo(f"error: {error.detail}", err=True)
         raise typer.Exit(1) from None

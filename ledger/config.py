@@ -7,6 +7,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 APPLICATION_NAME = "Ledger"
+DEFAULT_PUBLIC_URL = "http://localhost:8000"
 
 
 class Settings(BaseSettings):
@@ -22,7 +23,9 @@ class Settings(BaseSettings):
     kafka_topic_prefix: str = ""
     # Base64 of 32 bytes; wraps every learner's data key. Generated under data_dir in development.
     master_key: str | None = None
-    public_base_url: str = "http://localhost:8000"
+    # Where the public URLs and did:web DIDs point; unset, `ledger serve` derives it from the
+    # address it listens on (DEFAULT_PUBLIC_URL elsewhere).
+    public_base_url: str | None = None
     # The body that runs the ledger: it compiles the CLR and signs status lists.
     operator_name: str = "National Center for Educational Quality Enhancement"
     operator_country: str = "GE"
@@ -45,6 +48,17 @@ class Settings(BaseSettings):
         if value and urlparse(value).scheme not in ("postgres", "postgresql"):
             raise ValueError("DATABASE_URL must be a postgresql:// URL")
         return value or None
+
+    @property
+    def public_url(self) -> str:
+        return self.public_base_url or DEFAULT_PUBLIC_URL
+
+    def serving_at(self, host: str, port: int) -> None:
+        """Unless LEDGER_PUBLIC_BASE_URL was given, mint URLs and DIDs for this address."""
+        if not self.public_base_url:
+            shown = "localhost" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+            shown = f"[{shown}]" if ":" in shown else shown
+            self.public_base_url = f"http://{shown}:{port}"
 
     @property
     def standards_path(self) -> Path:

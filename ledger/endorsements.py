@@ -3,7 +3,6 @@ EndorsementCredential signed by the QA body's key (eddsa-rdfc-2022), dated by th
 the withdrawal that ended it), so the same register entry always gives the same bytes."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ledger.domain.errors import NotFound
@@ -16,23 +15,8 @@ from ledger.urls import QA_BODY, PublicUrls
 
 
 class Cache(Protocol):
-    def get_or_sign(self, document: Document, key_id: str,
+    def get_or_sign(self, document: Document, method: str,
                     sign: Callable[[], Document]) -> Document: ...
-
-
-@dataclass(frozen=True)
-class DidSigner:
-    """A key of an owner named by the owner's did:web verification method."""
-
-    verification_method: str
-    key: SigningKey
-
-    @property
-    def key_id(self) -> str:
-        return self.verification_method
-
-    def sign(self, message: bytes) -> bytes:
-        return self.key.sign(message)
 
 
 class Endorsements:
@@ -44,18 +28,18 @@ class Endorsements:
         self.operator = operator
         self._cache = cache
 
-    def signer(self) -> DidSigner:
-        """The QA body's current key, as a verification method of its DID."""
-        key = self.keys.current(QA_BODY)
-        multikey = key.did.removeprefix("did:key:")
-        return DidSigner(self.urls.verification_method(QA_BODY, multikey), key)
+    def signer(self) -> SigningKey:
+        """The QA body's current key (a verification method of its DID)."""
+        return self.keys.current(QA_BODY)
 
     def sign(self, accreditation: endorsement.Accreditation, provider_name: str) -> Document:
         document = endorsement.credential(accreditation, provider_name, self.urls,
                                           self.operator.qa_name, self.operator.country)
         signer = self.signer()
-        return self._cache.get_or_sign(document, signer.key_id, lambda: data_integrity.sign(
-            document, signer, accreditation.signed_at, self.standards))
+        return self._cache.get_or_sign(
+            document, signer.verification_method,
+            lambda: data_integrity.sign(document, signer, accreditation.signed_at,
+                                        self.standards))
 
     def of_provider(self, entry: dict[str, Any]) -> list[Endorsement]:
         """Every accreditation of a provider (its register entry), signed, oldest first."""

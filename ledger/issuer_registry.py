@@ -14,10 +14,10 @@ import pycountry
 from joserfc import jws
 from joserfc.jwk import OKPKey
 
-from ledger.endorsements import DidSigner
 from ledger.projections.exports import endorsement
 from ledger.projections.exports.formatting import midnight, serialise, timestamp
 from ledger.projections.register import provider_accredited_on
+from ledger.store.keys import SigningKey
 from ledger.urls import PublicUrls
 
 MEDIA_TYPE = "application/json"
@@ -53,15 +53,15 @@ def registry(entries: list[dict[str, Any]], urls: PublicUrls, today: str) -> dic
     return {"meta": {"created": min(moments), "updated": max(moments)}, "registry": listed}
 
 
-def sign(payload: bytes, signer: DidSigner) -> str:
+def sign(payload: bytes, signer: SigningKey) -> str:
     """A compact JWS of the bytes, by the QA body's key; `kid` is the key's DID URL."""
-    key = OKPKey.import_key(signer.key.private_key)
-    header = {"alg": ALGORITHM, "kid": signer.key_id, "cty": MEDIA_TYPE}
+    key = OKPKey.import_key(signer.private_key)
+    header = {"alg": ALGORITHM, "kid": signer.verification_method, "cty": MEDIA_TYPE}
     return jws.serialize_compact(header, payload, key, algorithms=[ALGORITHM])
 
 
 def published(entries: list[dict[str, Any]], urls: PublicUrls, today: str,
-              signer: DidSigner) -> tuple[bytes, str]:
+              signer: SigningKey) -> tuple[bytes, str]:
     """The registry's bytes and their JWS."""
     body = serialise(registry(entries, urls, today))
     return body, sign(body, signer)

@@ -79,9 +79,9 @@ class SignedCache:
         self._items: OrderedDict[tuple[str, str], Document] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_or_sign(self, document: Document, key_id: str,
+    def get_or_sign(self, document: Document, method: str,
                     sign: Callable[[], Document]) -> Document:
-        entry = (hashlib.sha256(serialise(document)).hexdigest(), key_id)
+        entry = (hashlib.sha256(serialise(document)).hexdigest(), method)
         with self._lock:
             if entry in self._items:
                 self._items.move_to_end(entry)
@@ -134,8 +134,7 @@ class Portability:
         register = {d: self.read_models.get("register", d)
                     for d in {r["provider_id"] for r in rows}
                     | {r["programme_id"] for r in rows if r.get("programme_id")}}
-        providers = {key: Provider.from_register(entry, self.urls,
-                                                 did=self.keys.current(key).did)
+        providers = {key: Provider.from_register(entry, self.urls)
                      for key, entry in register.items()
                      if entry and entry["kind_of_entry"] == "provider"}
         # Each issuer carries the QA body's signed accreditations (the credential picks the
@@ -159,15 +158,17 @@ class Portability:
         """One OB 3.0 credential signed by its issuer, dated by the content it carries."""
         document = ob3.credential(record, item)
         key = self.keys.current(item.provider_id)
-        return self._signed.get_or_sign(document, key.key_id, lambda: data_integrity.sign(
-            document, key, document["validFrom"], self.standards))
+        return self._signed.get_or_sign(
+            document, key.verification_method,
+            lambda: data_integrity.sign(document, key, document["validFrom"], self.standards))
 
     def signed_clr(self, record: ExportInput) -> Document:
         nested = [self.signed_ob3(record, item) for item in record.credentials]
         document = clr.credential(record, nested)
         key = self.keys.current(LEDGER_ISSUER)
-        return self._signed.get_or_sign(document, key.key_id, lambda: data_integrity.sign(
-            document, key, document["validFrom"], self.standards))
+        return self._signed.get_or_sign(
+            document, key.verification_method,
+            lambda: data_integrity.sign(document, key, document["validFrom"], self.standards))
 
     # -- exports ------------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ def rotate(owner: Owner, data_dir: DataDir = None) -> None:
         key = ledger.keys.rotate(owner)
     finally:
         ledger.close()
-    typer.echo(key.key_id)
+    typer.echo(key.verification_method)
 
 
 @keys_app.command("list")

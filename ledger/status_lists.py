@@ -137,7 +137,7 @@ class StatusLists:
             raise NotFound(f"status list {list_id} not found")
         # Re-signed only when a row of the list changed (or the ledger's key rotated).
         position, latest = newest
-        stamp = (position, self.keys.current(LEDGER_ISSUER).key_id)
+        stamp = (position, self.keys.current(LEDGER_ISSUER).verification_method)
         with self._lock:
             cached = self._published.get(str(parsed))
             if cached is None or cached[0] != stamp:

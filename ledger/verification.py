@@ -153,7 +153,7 @@ class DocumentVerifier:
         """Whose key signed: the keystore's record (current or retired) against the issuer."""
         record = self.ledger.keys.find(method) if method else None
         issuer = report.issuer
-        owner = self.urls.owner_of_issuer(issuer)
+        owner = self.urls.owner_of_did(issuer) or self.urls.owner_of_issuer(issuer)
         if record is not None and owner is not None:
             belongs: bool | None = record["owner"] == owner
         elif issuer and issuer.startswith("did:key:") and method:
@@ -241,7 +241,8 @@ class DocumentVerifier:
                                    "issuer's accreditation on the award date is unknown")
             return
         report.record = record
-        if self.urls.owner_of_issuer(report.issuer) != record["issuer"]["id"]:
+        issuer = self.urls.owner_of_did(report.issuer) or self.urls.owner_of_issuer(report.issuer)
+        if issuer != record["issuer"]["id"]:
             report.problems.append("the issuer differs from the one the ledger recorded")
         if not record["provider_accredited_on_award"]:
             report.problems.append("the provider was not accredited on the award date")

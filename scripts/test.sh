@@ -12,6 +12,17 @@ if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && [ "$(id -u)" = 0 
   apt-get update -qq && apt-get install -y -qq fonts-dejavu-core >/dev/null
 fi
 
+# Outside verifiers run on the ledger's documents: Digital Bazaar's @digitalbazaar/vc under
+# node (Debian: nodejs, npm), its packages pinned by tests/js/package-lock.json.
+if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+fi
+lock_sum=$(sha256sum tests/js/package-lock.json | cut -d' ' -f1)
+if [ "$(cat tests/js/node_modules/.lock-sha256 2>/dev/null)" != "$lock_sum" ]; then
+  (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_sum" > tests/js/node_modules/.lock-sha256
+fi
+
 started_postgres=""
 cleanup() {
   if [ -n "$started_postgres" ]; then bash scripts/local-postgres.sh stop >/dev/null 2>&1 || true; fi

@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from urllib.parse import urlparse, urlunparse
@@ -77,15 +78,18 @@ def postgres_url(cluster_url: str) -> Iterator[str]:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def served_url() -> str:
+    """A public base URL on a free loopback port, which ServedLedger then serves on: the
+    ledger's URLs and did:web DIDs resolve to the test server (check.py, the JS verifier)."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
 def make_settings(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     key = base64.b64encode(os.urandom(32)).decode()
-    if kind == "postgres":
-        url = request.getfixturevalue("postgres_url")
-        return Settings(database_url=url, data_dir=tmp_path, master_key=key,
-                        read_wait_seconds=10, kafka_bootstrap_servers=None,
-                        standards_dir=STANDARDS)
-    return Settings(database_url=None, data_dir=tmp_path, master_key=key, read_wait_seconds=10,
-                    kafka_bootstrap_servers=None, standards_dir=STANDARDS)
+    database_url = request.getfixturevalue("postgres_url") if kind == "postgres" else None
+    return Settings(database_url=database_url, data_dir=tmp_path, master_key=key,
+                    read_wait_seconds=10, kafka_bootstrap_servers=None,
+                    standards_dir=STANDARDS, public_base_url=served_url())
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -113,10 +117,12 @@ def free_port() -> int:
 
 
 class ServedLedger:
-    """uvicorn serving the app in a thread: real sockets, real HTTP."""
+    """uvicorn serving the app in a thread: real sockets, real HTTP; on the port of the
+    ledger's public URL when that is a loopback one (see served_url)."""
 
     def __init__(self, ledger: Ledger) -> None:
-        self.port = free_port()
+        public = urlparse(ledger.urls.base)
+        self.port = public.port if public.hostname == "127.0.0.1" and public.port else free_port()
         config = uvicorn.Config(create_app(ledger), host="127.0.0.1", port=self.port,
                                 log_level="warning", access_log=False)
         self.server = uvicorn.Server(config)
@@ -172,3 +178,30 @@ def load_standards_check() -> ModuleType:
 def standards() -> ModuleType:
     """check.py of the official standards artifacts, imported once by path."""
     return load_standards_check()
+
+
+@dataclass(frozen=True)
+class ServedDemo:
+    ledger: Ledger
+    base_url: str
+    learners: list[str]  # every demo learner, sorted
+
+
+@pytest.fixture(scope="session")
+def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedDemo]:
+    """The demo data (`ledger demo`'s seeding) on SQLite, served over HTTP on the port its
+    URLs and DIDs name, for the whole session: outside verifiers resolve its did:web keys."""
+    from ledger.demo import seed
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("demo"), database_url=None,
+                        kafka_bootstrap_servers=None, standards_dir=STANDARDS,
+                        public_base_url=served_url())
+    ledger = bootstrap(settings)
+    try:
+        ledger.wait_for(seed(ledger)["position"])
+        learners = sorted(d["learner_id"] for d in ledger.read_models.all("transcripts")
+                          if "enrolled_at" in d)
+        with ServedLedger(ledger) as base_url:
+            yield ServedDemo(ledger, base_url, learners)
+    finally:
+        ledger.close()

@@ -24,7 +24,8 @@ def achievement_credential(urls: PublicUrls, credential_id: str, provider_id: st
         "id": urls.credential(credential_id),
         "type": ["VerifiableCredential", "AchievementCredential"],
         "name": "მონაცემთა წიგნიერება საჯარო მოხელეებისთვის",
-        "issuer": {"id": urls.issuer(provider_id), "type": ["Profile"],
+        "issuer": {"id": urls.did(provider_id), "url": urls.issuer(provider_id),
+                   "type": ["Profile"],
                    "name": "ივანე ჯავახიშვილის სახელობის თბილისის სახელმწიფო უნივერსიტეტი"},
         "validFrom": f"{awarded_on}T00:00:00Z",
         "credentialSubject": {

@@ -144,13 +144,20 @@ class Checkpoints:
         """What GET /v1/audit/checkpoints serves: everything needed to check them offline."""
         authentic = self.trusted_keys()  # never publish a key row planted in the database
         return {"algorithm": "Ed25519", "message": MESSAGE_FORMAT,
-                "public_keys": [k for k in self.keys.public_keys(LEDGER_OWNER)
-                                if k["id"] in authentic],
+                "public_keys": [_by_key_id(k) for k in self.keys.public_keys(LEDGER_OWNER)
+                                if k["key_id"] in authentic],
                 "checkpoints": [c.as_json() for c in self.all()]}
 
     def _last_position(self) -> int:
         row = self.database.query_one(f"SELECT MAX(position) AS top FROM {TABLE}")
         return int(row["top"] or 0) if row else 0
+
+
+def _by_key_id(key: dict[str, Any]) -> dict[str, Any]:
+    """A key as checkpoints name it: by its did:key, which does not change with the ledger's
+    public URL (its did:web verification method beside it)."""
+    return {**key, "id": key["key_id"], "controller": did_key.controller_of(key["key_id"]),
+            "verification_method": key["id"]}
 
 
 def load(documents: Iterable[dict[str, Any]]) -> list[Checkpoint]:

@@ -30,7 +30,7 @@ Document = dict[str, Any]
 class Signer(Protocol):
     """What signing needs of a key (ledger.store.keys.SigningKey is one)."""
 
-    key_id: str
+    verification_method: str  # what the proof names: <the issuer's DID>#<multikey>, or a did:key
 
     def sign(self, message: bytes) -> bytes: ...
 
@@ -71,8 +71,9 @@ def sign(document: Document, key: Signer, created: str, standards: Standards,
 
     `created` (RFC 3339) is the caller's: the same document, key and time give the same bytes,
     so a regenerated export is identical to the first."""
-    options = {"type": PROOF_TYPE, "created": created, "verificationMethod": key.key_id,
-               "cryptosuite": CRYPTOSUITE, "proofPurpose": proof_purpose}
+    options = {"type": PROOF_TYPE, "created": created,
+               "verificationMethod": key.verification_method, "cryptosuite": CRYPTOSUITE,
+               "proofPurpose": proof_purpose}
     signature = key.sign(hash_data(document, options, standards))
     signed = copy.deepcopy(document)
     existing = signed.get("proof") or []

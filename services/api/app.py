@@ -10,11 +10,13 @@ from ledger import __version__
 from ledger.application import Ledger
 from ledger.metrics import LATENCY, REQUESTS
 from services.api import errors
+from services.api.cors import PublicCors
 from services.api.responses import FastJSONResponse
 from services.api.routers import (
     accreditation,
     audit,
     credentials,
+    dids,
     erasure,
     operations,
     organisations,
@@ -47,7 +49,9 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
         app.include_router(router)
     app.include_router(audit.router)
     app.include_router(portability.router)
+    app.include_router(dids.router)
     app.include_router(accreditation.router)
+    app.add_middleware(PublicCors)
     app.add_middleware(MetricsMiddleware)
     return app
 

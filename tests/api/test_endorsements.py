@@ -15,6 +15,7 @@ from ledger.signing import did_key
 from ledger.urls import QA_BODY
 from tests.documents import endorsement_schema_errors
 from tests.helpers import accredited_provider, build_world, created, days_from_today, problem
+from tests.outside_verifier import verify_all
 
 DECISION = "NCEQE-2020-17"  # tests.helpers.accredited_provider's decision
 
@@ -61,6 +62,20 @@ def test_a_credential_carries_the_qa_bodys_endorsement_which_verifies_alone(awar
     fetched = api.anonymous().get(endorsement["id"].removeprefix(urls.base))
     assert fetched.status_code == 200, fetched.text
     assert fetched.json() == endorsement
+
+
+def test_digital_bazaars_verifier_accepts_the_endorsement_alone_and_inside(awarded):
+    """What a wallet or an employer's verifier runs (@digitalbazaar/vc, eddsa-rdfc-2022,
+    resolving the QA body's did:web from the served ledger)."""
+    credential = awarded.extra["credential"]
+    endorsement = credential["issuer"]["endorsement"][0]
+    forged = copy.deepcopy(endorsement)
+    forged["credentialSubject"]["id"] = awarded.api.ledger.urls.did("another-provider")
+    results = verify_all({"credential": credential, "endorsement": endorsement,
+                          "forged": forged}, awarded.api.base_url)
+    assert results["credential"]["verified"] is True, results["credential"]
+    assert results["endorsement"]["verified"] is True, results["endorsement"]
+    assert results["forged"]["verified"] is False
 
 
 def test_the_endorsement_is_the_same_bytes_every_time(awarded):
@@ -141,6 +156,9 @@ def qa_public_keys(api) -> dict[str, OKPKey]:
 def signed_registry(api, position: int) -> tuple[dict, dict]:
     plain = api.anonymous().get("/v1/issuer-registry", min_position=position)
     assert plain.status_code == 200, plain.text
+    assert plain.headers["content-type"] == "application/json"
+    assert api.anonymous().http.get("/v1/issuer-registry", headers={
+        "Origin": "https://verifier.example"}).headers["access-control-allow-origin"] == "*"
     token = api.anonymous().get("/v1/issuer-registry.jws", min_position=position)
     assert token.status_code == 200 and token.headers["content-type"] == "application/jose"
     header = jws.extract_compact(token.content).headers()
@@ -177,8 +195,13 @@ def test_the_registry_lists_exactly_the_providers_accredited_today(api):
 
 
 def test_a_forged_registry_does_not_verify(api):
-    accredited_provider(api)
-    _, signed = signed_registry(api, 0)
+    qa = api.as_("qa_body")
+    provider = created(qa.post("/v1/providers", {"name": "Kutaisi Community College",
+                                                 "country": "GE", "kind": "vocational"}))
+    done = created(qa.post(f"/v1/providers/{provider['id']}/accreditations",
+                           {"valid_from": "2020-01-01", "valid_until": "2030-12-31"}))
+    body, signed = signed_registry(api, done["position"])
+    assert list(body["registry"]) == [api.ledger.urls.did(provider["id"])]
     header, payload, signature = signed["token"].split(".")
 
     def b64(data: bytes) -> str:

@@ -66,9 +66,9 @@ def test_a_status_list_is_a_signed_bitstring_status_list_credential(api: Api):
     assert listed["credentialSubject"]["statusPurpose"] == "revocation"
     assert listed["credentialSubject"]["encodedList"].startswith("u")
     ledger_key = api.ledger.keys.current("ledger")
-    assert listed["issuer"] == ledger_key.did
+    assert listed["issuer"] == ledger_key.did == api.ledger.urls.did("ledger")
     [check] = data_integrity.verify(listed, api.ledger.standards)
-    assert check.valid and check.verification_method == ledger_key.key_id
+    assert check.valid and check.verification_method == ledger_key.verification_method
 
 
 def test_entries_point_at_the_issuing_events_position(api: Api):

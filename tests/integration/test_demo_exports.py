@@ -20,10 +20,7 @@ from typing import Any
 import orjson
 import pytest
 
-from ledger.bootstrap import bootstrap
-from ledger.config import Settings
-from ledger.demo import seed
-from tests.conftest import STANDARDS, load_standards_check
+from tests.conftest import STANDARDS, ServedDemo, load_standards_check
 from tests.unit.exports_samples import edc_graph
 
 FORMATS = ("ob3", "clr", "edc", "elmo")
@@ -69,24 +66,16 @@ def failures(tasks: Iterable[tuple[str, bytes]]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def demo_exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, bytes]]:
-    """Each demo learner's exports, rendered by the same code that serves them."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("demo"), database_url=None,
-                        kafka_bootstrap_servers=None, standards_dir=STANDARDS)
-    ledger = bootstrap(settings)
-    try:
-        ledger.wait_for(seed(ledger)["position"])
-        learners = {d["learner_id"] for d in ledger.read_models.all("transcripts")
-                    if "enrolled_at" in d}
-        exports = {}
-        for learner_id in sorted(learners):
-            record = ledger.portability.record(learner_id)
-            if record.credentials:
-                exports[learner_id] = {kind: ledger.portability.render(record, kind).content
-                                       for kind in FORMATS}
-        return exports
-    finally:
-        ledger.close()
+def demo_exports(served_demo: ServedDemo) -> dict[str, dict[str, bytes]]:
+    """Each demo learner's exports, rendered by the same code that serves them (the served
+    demo resolves the did:web keys that check.py proof fetches)."""
+    exports = {}
+    for learner_id in served_demo.learners:
+        record = served_demo.ledger.portability.record(learner_id)
+        if record.credentials:
+            exports[learner_id] = {kind: served_demo.ledger.portability.render(record, kind)
+                                   .content for kind in FORMATS}
+    return exports
 
 
 def each(exports: dict[str, dict[str, bytes]], kind: str,

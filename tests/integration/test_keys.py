@@ -21,7 +21,7 @@ from tests.helpers import in_parallel
 @pytest.fixture
 def keystore(ledger: Ledger) -> KeyStore:
     ledger.database.execute_script(keys.SCHEMA)
-    return KeyStore(ledger.database, MASTER)
+    return KeyStore(ledger.database, MASTER, ledger.urls)
 
 
 MASTER = os.urandom(32)
@@ -33,11 +33,14 @@ def _raw(key: keys.SigningKey) -> bytes:
 
 def test_a_key_is_made_on_first_use_and_kept(keystore: KeyStore, ledger: Ledger) -> None:
     first = keystore.current("provider-1")
-    again = KeyStore(ledger.database, MASTER).current("provider-1")  # read back, not cached
+    again = KeyStore(ledger.database, MASTER, ledger.urls).current("provider-1")  # not cached
     assert again.key_id == first.key_id and _raw(again) == _raw(first)
     assert first.key_id.startswith("did:key:z6Mk") and first.key_id.split("#")[1].startswith("z6Mk")
-    assert first.did == first.key_id.split("#")[0]
-    public = did_key.public_key_of(first.key_id)
+    # Proofs name a key of the owner's did:web DID; the fragment is the key itself.
+    assert first.did == ledger.urls.did("provider-1") and first.did.startswith("did:web:")
+    assert first.verification_method == f"{first.did}#{first.multikey}"
+    assert first.multikey == first.key_id.split("#")[1]
+    public = did_key.public_key_of(first.verification_method)
     assert public.public_bytes_raw() == first.private_key.public_key().public_bytes_raw()
 
 
@@ -50,7 +53,7 @@ def test_private_keys_are_sealed_under_the_master_key(keystore: KeyStore, ledger
     row = ledger.database.query_one("SELECT sealed_private_key FROM signing_keys")
     assert _raw(key) not in bytes(row["sealed_private_key"])
     with pytest.raises(InvalidTag):
-        KeyStore(ledger.database, os.urandom(32)).current("provider-1")
+        KeyStore(ledger.database, os.urandom(32), ledger.urls).current("provider-1")
 
 
 def test_a_sealed_key_moved_to_another_owner_does_not_open(keystore: KeyStore,
@@ -59,7 +62,7 @@ def test_a_sealed_key_moved_to_another_owner_does_not_open(keystore: KeyStore,
     with ledger.database.transaction() as cursor:
         cursor.execute("UPDATE signing_keys SET owner = 'provider-2'")
     with pytest.raises(InvalidTag):
-        KeyStore(ledger.database, MASTER).current("provider-2")
+        KeyStore(ledger.database, MASTER, ledger.urls).current("provider-2")
 
 
 def test_rotation_retires_the_old_key_but_keeps_it_findable(keystore: KeyStore) -> None:
@@ -68,21 +71,26 @@ def test_rotation_retires_the_old_key_but_keeps_it_findable(keystore: KeyStore) 
     assert new.key_id != old.key_id
     assert keystore.current("provider-1").key_id == new.key_id
     listed = keystore.public_keys("provider-1")
-    assert [k["id"] for k in listed] == [old.key_id, new.key_id]
+    assert [k["id"] for k in listed] == [old.verification_method, new.verification_method]
+    assert [k["key_id"] for k in listed] == [old.key_id, new.key_id]
+    assert {k["controller"] for k in listed} == {old.did} == {new.did}  # the same identity
     assert listed[0]["retired"] is not None and listed[1]["retired"] is None
-    found = keystore.find(old.key_id)
-    assert found["owner"] == "provider-1" and found["retired"] is not None
-    assert found["publicKeyMultibase"] == old.key_id.split("#")[1]
+    for method in (old.verification_method, old.key_id):
+        found = keystore.find(method)
+        assert found["owner"] == "provider-1" and found["retired"] is not None
+        assert found["publicKeyMultibase"] == old.multikey
     assert keystore.find("did:key:z6MkunknownKey#z6MkunknownKey") is None
+    # Another owner's DID with this key is not this key.
+    assert keystore.find(f"{keystore.urls.did('provider-2')}#{old.multikey}") is None
 
 
 def test_rotating_an_owner_without_a_key_makes_one(keystore: KeyStore) -> None:
     made = keystore.rotate("provider-9")
-    assert [k["id"] for k in keystore.public_keys("provider-9")] == [made.key_id]
+    assert [k["id"] for k in keystore.public_keys("provider-9")] == [made.verification_method]
 
 
 def test_concurrent_first_use_makes_exactly_one_key(keystore: KeyStore, ledger: Ledger) -> None:
-    stores = [KeyStore(ledger.database, MASTER) for _ in range(6)]
+    stores = [KeyStore(ledger.database, MASTER, ledger.urls) for _ in range(6)]
     made = in_parallel([lambda s=s: s.current("provider-1").key_id for s in stores])
     assert len(set(made)) == 1
     assert len(keystore.public_keys("provider-1")) == 1
@@ -105,7 +113,7 @@ def test_keys_are_rotated_and_listed_from_the_command_line(settings: Settings):
 
     first = run("rotate", "provider-1")[-1]
     second = run("rotate", "provider-1")[-1]
-    assert first != second and second.startswith("did:key:z6Mk")
+    assert first != second and second.startswith("did:web:") and "#z6Mk" in second
     listed = [line.split("\t") for line in run("list", "provider-1")]
     assert [row[0] for row in listed] == [first, second]
     assert listed[0][2] != "current" and listed[1][2] == "current"

@@ -37,7 +37,7 @@ def uid(name: str) -> str:
 def providers() -> dict[str, Provider]:
     return {uid(key): Provider(id=uid(key), name=org["name"], country="GE", kind=org["kind"],
                                url=URLS.issuer(uid(key)), legal_identifier=LEGAL_IDS.get(key),
-                               did="did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")
+                               did=URLS.did(uid(key)))
             for key, org in ORGANISATIONS.items() if "accredited" in org}
 
 

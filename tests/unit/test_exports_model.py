@@ -66,9 +66,10 @@ def test_providers_and_programmes_come_from_the_register():
     provider = Provider.from_register(evolve_provider(None, envelope(
         "Provider.Registered", PROVIDER, 1, {"name": "Kutaisi Community College",
                                              "country": "GE", "kind": "vocational",
-                                             "legal_identifier": None})), URLS, did="did:key:z")
+                                             "legal_identifier": None})), URLS)
     assert provider.url == f"{URLS.base}/v1/issuers/{PROVIDER}"
-    assert (provider.legal_identifier, provider.did) == (None, "did:key:z")
+    assert (provider.legal_identifier, provider.did) == (None, URLS.did(PROVIDER))
+    assert provider.did.startswith("did:web:") and provider.did.endswith(f":issuers:{PROVIDER}")
     spec = PROGRAMMES["solar"]["spec"]
     programme = Programme.from_register(evolve_programme(None, envelope(
         "MicroCredential.Submitted", PROGRAMME, 2,

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from ledger.projections.exports import ob3
 from ledger.projections.exports.formatting import timestamp
 from ledger.projections.exports.model import Document, ExportInput, NothingToExport
+from ledger.urls import LEDGER_ISSUER
 
 CONTEXT = ["https://www.w3.org/ns/credentials/v2",
            "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
@@ -39,7 +40,8 @@ def credential(record: ExportInput, signed: Sequence[Document]) -> Document:
                 else "Comprehensive Learner Record",
         "description": f"Every micro-credential recorded for this learner in the national "
                        f"learner-record ledger of {record.operator.name}.",
-        "issuer": {"id": record.urls.ledger, "type": ["Profile"], "name": record.operator.name,
+        "issuer": {"id": record.urls.did(LEDGER_ISSUER), "type": ["Profile"],
+                   "name": record.operator.name, "url": record.urls.ledger,
                    "address": {"type": ["Address"],
                                "addressCountryCode": record.operator.country}},
         "validFrom": timestamp(record.as_of),

@@ -76,9 +76,9 @@ class Provider:
     name: str
     country: str  # ISO 3166-1 alpha-2
     kind: str
-    url: str  # the issuer's id: a stable HTTPS URL
+    url: str  # the issuer's profile: a stable HTTPS URL
     legal_identifier: str | None = None
-    did: str | None = None  # the did:key that signs its credentials
+    did: str | None = None  # the issuer's id in signed credentials: its did:web DID
     # Its accreditations, oldest decision first: a credential carries the one in force when
     # it was awarded.
     endorsements: tuple[Endorsement, ...] = field(default=(), compare=False)
@@ -89,11 +89,10 @@ class Provider:
         return matching[-1].document if matching else None
 
     @classmethod
-    def from_register(cls, doc: Mapping[str, Any], urls: PublicUrls,
-                      did: str | None = None) -> "Provider":
+    def from_register(cls, doc: Mapping[str, Any], urls: PublicUrls) -> "Provider":
         return cls(id=doc["id"], name=doc["name"], country=doc["country"], kind=doc["kind"],
                    url=urls.issuer(doc["id"]), legal_identifier=doc.get("legal_identifier"),
-                   did=did)
+                   did=urls.did(doc["id"]))
 
 
 @dataclass(frozen=True)

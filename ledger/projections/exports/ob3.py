@@ -78,8 +78,10 @@ def issuer(provider: Provider, awarded_on: str) -> Document:
 
 
 def profile(provider: Provider) -> Document:
-    identifiers = [("identifier", provider.legal_identifier), ("ext:did", provider.did)]
-    node: Document = {"id": provider.url, "type": ["Profile"], "name": provider.name,
+    """The issuer: its DID (whose document lists the keys that sign), with its profile URL."""
+    identifiers = [("identifier", provider.legal_identifier)]
+    node: Document = {"id": provider.did or provider.url, "type": ["Profile"],
+                      "name": provider.name, "url": provider.url,
                       "address": {"type": ["Address"], "addressCountryCode": provider.country}}
     entries = [{"type": "IdentifierEntry", "identifier": value, "identifierType": kind}
                for kind, value in identifiers if value]

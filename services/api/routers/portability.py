@@ -11,6 +11,7 @@ from ledger.domain.errors import InvalidRequest
 from ledger.issuers import issuer_profile
 from ledger.verification import DocumentVerifier
 from services.api.deps import CurrentActor, LedgerDep, MinPosition, OptionalActor
+from services.api.responses import cacheable
 
 router = APIRouter(prefix="/v1", tags=["portability"])
 
@@ -46,18 +47,20 @@ def credential_ob3(credential_id: str, ledger: LedgerDep, actor: OptionalActor,
 
 @router.get("/issuers/{issuer_id}")
 def issuer(issuer_id: str, ledger: LedgerDep, min_position: MinPosition = None):
-    """An issuer's profile with every verification method it has signed with."""
+    """An issuer's profile: its DID and every verification method it has signed with."""
     ledger.wait_for(min_position)
     return issuer_profile(ledger, issuer_id)
 
 
 @router.get("/status-lists/{list_id}")
-def status_list(list_id: str, ledger: LedgerDep, min_position: MinPosition = None):
-    """A signed BitstringStatusListCredential (`revocation-N` or `suspension-N`)."""
+def status_list(list_id: str, request: Request, ledger: LedgerDep,
+                min_position: MinPosition = None):
+    """A signed BitstringStatusListCredential (`revocation-N` or `suspension-N`), with an ETag
+    (If-None-Match gives 304 while the list is unchanged)."""
     ledger.wait_for(min_position)
     body = orjson.dumps(ledger.status_lists.credential(list_id))
-    return Response(body, media_type="application/json",
-                    headers={"Cache-Control": f"public, max-age={STATUS_LIST_MAX_AGE}"})
+    return cacheable(request, body, "application/json",
+                     f"public, max-age={STATUS_LIST_MAX_AGE}")
 
 
 VERIFY_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
