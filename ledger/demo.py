@@ -244,6 +244,7 @@ QA_REVOCATION = ("NCEQE monitoring found the assessment was not conducted as app
                  "annulled")
 SUSPENSION = "Under investigation: an assessment irregularity was reported"
 SUSPENSION_CLEARED = "Investigation closed: no irregularity found"
+GRADE_CORRECTED = "Grade re-marked after the learner's appeal"
 SUSPENSION_UPHELD = "Investigation concluded: assessment irregularity confirmed"
 COMPONENT_REVOKED = "Academic misconduct in the component's final assessment, confirmed on appeal"
 STACK_REVOKED = "A required component was revoked; the pathway is no longer satisfied"
@@ -262,6 +263,7 @@ DECISION_WEIGHTS = {"recognised": 6, "partially_recognised": 3, "not_recognised"
 
 PLAN = {"standalone_revocations": 8, "qa_revocations": 2, "suspensions": 16,
         "suspensions_cleared": 10, "suspensions_upheld": 2, "recognitions": 45,
+        "corrections": 12,
         "cascades": {"data-science": (4, "revoke", 2), "retail-banking": (4, "reinstate", 3)}}
 
 
@@ -413,6 +415,7 @@ class Seeder:
         self.stack_credentials()
         self.change_statuses()
         self.record_recognitions()
+        self.correct_grades()
         self.create_learner_principal()
         self.wait_for_read_models()
 
@@ -655,6 +658,16 @@ class Seeder:
         self.submit_all("Recording recognitions", runs)
         self.counts["recognitions"] = len(runs)
 
+    def correct_grades(self) -> None:
+        """Issuers correct the grade of a few active credentials after an appeal."""
+        active = [a for a in self.awards if a.status == "active" and not a.stacks]
+        chosen = self.rng.sample(active, PLAN["corrections"])
+        runs = [commands.correct_credential(self.actor(a.provider), self.ledger.database, a.id,
+                                            {"grade": self.grade(a.provider)}, GRADE_CORRECTED)
+                for a in chosen]
+        self.submit_all("Correcting grades", runs)
+        self.counts["corrections"] = len(runs)
+
     def create_learner_principal(self) -> None:
         person = self.people[self.sample.learner]
         self.principal("learner", "learner", f"{person['given_name']} {person['family_name']}",
@@ -728,7 +741,8 @@ def print_summary(summary: dict[str, Any], base_url: str = BASE_URL) -> None:
         f"({c['accredited_providers']} accredited), {c['programmes_approved']} approved "
         f"programmes (+{c['programmes_rejected']} rejected), {c['pathways']} pathways, "
         f"{c['learners']} learners, {c['credentials']:,} credentials, {c['stacks']} stacks, "
-        f"{c['recognitions']} recognitions; credentials now "
+        f"{c['recognitions']} recognitions, {c['corrections']} grade corrections; "
+        "credentials now "
         f"{by_status(c['credentials_by_status'])}; stacks {by_status(c['stacks_by_status'])}; "
         f"{c['events']:,} events.")
     table = Table(title="Demo principals and their bearer tokens")

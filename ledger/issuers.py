@@ -49,9 +49,12 @@ def issuer_profile(ledger: Any, owner: str) -> dict[str, Any]:
 
 def did_document(ledger: Any, owner: str) -> dict[str, Any]:
     """The DID document of a signer: every key it has had (retired ones too: documents they
-    signed still verify) as a Multikey verification method usable for assertions."""
+    signed still verify) as a Multikey verification method usable for assertions. Only keys
+    the ledger made: a row written into the database without the master key is left out."""
     _name_of(ledger, owner)
     did = ledger.urls.did(owner)
-    methods = [{k: key[k] for k in METHOD_FIELDS} for key in ledger.keys.public_keys(owner)]
+    authentic = ledger.keys.authentic(owner)
+    methods = [{k: key[k] for k in METHOD_FIELDS} for key in ledger.keys.public_keys(owner)
+               if key["key_id"] in authentic]
     return {"@context": DID_CONTEXT, "id": did, "verificationMethod": methods,
             "assertionMethod": [m["id"] for m in methods]}

@@ -149,3 +149,22 @@ def test_authenticated_routes_get_no_cors_headers(api: Api):
     preflight = api.http.options("/v1/status-lists/revocation-0", headers={
         "Origin": ORIGIN, "Access-Control-Request-Method": "DELETE"})
     assert preflight.status_code == 400
+
+
+def test_a_key_row_planted_in_the_database_is_not_published_in_the_did_document(api: Api):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ledger.signing import did_key
+
+    provider_id = accredited_provider(api)
+    real = api.ledger.keys.current(provider_id)
+    forged = Ed25519PrivateKey.generate().public_key()
+    with api.ledger.database.transaction() as cursor:
+        cursor.execute("INSERT INTO signing_keys (key_id, owner, public_key, sealed_private_key, "
+                       "created_at, retired_at) VALUES (?, ?, ?, ?, '2025-01-01T00:00:00Z', "
+                       "'2025-06-01T00:00:00Z')",
+                       (did_key.verification_method(forged), provider_id,
+                        did_key.multikey(forged), b"\0" * 60))
+    document = api.anonymous().get(_did_document_path(api, provider_id)).json()
+    assert [m["id"] for m in document["verificationMethod"]] == [real.verification_method]
+    assert document["assertionMethod"] == [real.verification_method]

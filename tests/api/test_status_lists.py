@@ -133,3 +133,21 @@ def test_sharing_a_credential_leaves_its_status_list_as_it_was(api: Api):
     shared = world.learner.post(f"/v1/credentials/{issued['id']}/share", {"shared": True})
     status_entries(world, issued["id"], created(shared, 200)["position"])
     assert served_list(api, entry) == before
+
+
+def test_a_status_list_has_an_etag_and_answers_304_until_a_bit_changes(api: Api):
+    world = build_world(api)
+    issued = world.issue()
+    entry = status_entries(world, issued["id"], issued["position"])["revocation"]
+    path = urlparse(entry["statusListCredential"]).path
+    first = api.http.get(path, headers={"Origin": "https://verifier.example"})
+    etag = first.headers["ETag"]
+    assert first.headers["Access-Control-Allow-Origin"] == "*"
+    assert first.headers["Cache-Control"].startswith("public, max-age=")
+    again = api.http.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["ETag"] == etag
+    position = change(world, issued["id"], "revoke")
+    changed = api.http.get(path, params={"min_position": position},
+                           headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert bit(api, entry) is True

@@ -125,7 +125,8 @@ def test_a_write_through_the_api_is_read_back_from_the_separate_projector(
 
 def test_the_embedded_default_serves_demo_data(tmp_path):
     port = free_port()
-    env = {k: v for k, v in without_kafka().items() if k != "DATABASE_URL"}
+    env = {k: v for k, v in without_kafka().items()
+           if k not in ("DATABASE_URL", "LEDGER_PUBLIC_BASE_URL")}
     api = Process("serve", "--demo", "--port", str(port), "--data-dir", str(tmp_path / "var"),
                   env=env)
     base_url = f"http://127.0.0.1:{port}"
@@ -135,6 +136,14 @@ def test_the_embedded_default_serves_demo_data(tmp_path):
         programmes = httpx.get(f"{base_url}/v1/register/microcredentials").json()["items"]
         assert {"higher_education", "vocational"} <= {p["kind"] for p in providers}
         assert len(programmes) == 8
+        # URLs and DIDs are minted for the port it serves on: they resolve here.
+        did = f"did:web:127.0.0.1%3A{port}"
+        assert httpx.get(f"{base_url}/.well-known/did.json").json()["id"] == did
+        profile = httpx.get(f"{base_url}/v1/issuers/{providers[0]['id']}").json()
+        assert profile["id"] == f"{base_url}/v1/issuers/{providers[0]['id']}"
+        assert profile["did"] == f"{did}:issuers:{providers[0]['id']}"
+        assert httpx.get(f"{base_url}/issuers/{providers[0]['id']}/did.json").json()["id"] \
+            == profile["did"]
     finally:
         status, output = api.stop()
     assert status in STOPPED_BY_SIGTERM, output
