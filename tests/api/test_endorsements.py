@@ -84,6 +84,8 @@ def test_the_endorsement_is_the_same_bytes_every_time(awarded):
     assert again.json() == credential
     listed = world.api.anonymous().get(f"/v1/issuers/{world.provider_id}/endorsements").json()
     assert listed == credential["issuer"]["endorsement"]
+    problem(world.api.anonymous().get("/v1/issuers/no-such-provider/endorsements"), 404)
+    problem(world.api.anonymous().get(f"/v1/issuers/{world.provider_id}/endorsements/2"), 404)
     # Dated by the decision, not by the clock of whoever regenerated it.
     [endorsement] = listed
     decided = world.qa.get(f"/v1/register/providers?provider_id={world.provider_id}")
