@@ -100,6 +100,21 @@ def run(portability: Portability, learner_id: str, args: argparse.Namespace) -> 
     print(f"{'canonicalisation alone of the same N+1 documents':52} {canon:8.2f}/s  "
           f"{canon_ms:8.1f} ms")
     print(f"{'  canonicalisation share of a CLR export':52} {canon_ms / full_ms:8.0%}")
+    # The same CLR without the QA body's endorsements in its credentials' issuer profiles: what
+    # carrying accreditation inside every credential costs.
+    carried = portability.endorsements.of_provider
+    portability.endorsements.of_provider = lambda entry: []
+    bare = portability.record(learner_id)
+    bare_kb = len(portability.render(bare, "clr").content) / 1024
+
+    def bare_from_scratch() -> None:
+        portability._signed = SignedCache()
+        portability.render(bare, "clr")
+
+    without, without_ms = rate(bare_from_scratch, args.seconds)
+    portability.endorsements.of_provider = carried
+    print(f"{'  the same without endorsements (' + f'{bare_kb:.0f} KB)':52} {without:8.2f}/s  "
+          f"{without_ms:8.1f} ms")
     resigned = []
     for _ in range(max(3, int(args.seconds))):
         portability._signed = SignedCache()

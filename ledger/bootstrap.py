@@ -123,7 +123,8 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True)
         keys=keystore, standards=standards, urls=urls,
         status_lists=StatusLists(read_models, keystore, standards, urls),
         portability=Portability(read_models, ledger_vault, keystore, standards, urls,
-                                Operator(settings.operator_name, settings.operator_country)),
+                                Operator(settings.operator_name, settings.operator_country,
+                                         settings.qa_body_name)),
     )
     if runner is not None:
         runner.start()

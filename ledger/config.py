@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     # The body that runs the ledger: it compiles the CLR and signs status lists.
     operator_name: str = "National Center for Educational Quality Enhancement"
     operator_country: str = "GE"
+    # The quality-assurance agency that accredits providers and signs the endorsements carried
+    # by every credential; by default the operator itself.
+    qa_body_name: str | None = None
     # Offline standards cache (contexts, schemas); default <data_dir>/standards.
     standards_dir: Path | None = None
     pool_size: int = 10

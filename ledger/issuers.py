@@ -32,7 +32,7 @@ def _name_of(ledger: Any, owner: str) -> str:
     if owner == LEDGER_ISSUER:
         return LEDGER_NAME
     if owner == QA_BODY:
-        return ledger.portability.operator.name
+        return ledger.portability.operator.qa_name
     entry = ledger.read_models.get("register", owner)
     if entry is None or entry.get("kind_of_entry") != "provider":
         raise NotFound(f"issuer {owner} not found")

@@ -12,11 +12,12 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ledger.domain.actors import Actor
 from ledger.domain.errors import Forbidden, NotFound, Unauthenticated
+from ledger.endorsements import Endorsements
 from ledger.projections.exports import clr, edc, elmo, ob3
 from ledger.projections.exports.formatting import serialise
 from ledger.projections.exports.model import (
@@ -115,6 +116,7 @@ class Portability:
         self.urls = urls
         self.operator = operator
         self._signed = SignedCache()
+        self.endorsements = Endorsements(keys, standards, urls, operator, self._signed)
 
     # -- the input ----------------------------------------------------------------------
 
@@ -135,6 +137,11 @@ class Portability:
         providers = {key: Provider.from_register(entry, self.urls)
                      for key, entry in register.items()
                      if entry and entry["kind_of_entry"] == "provider"}
+        # Each issuer carries the QA body's signed accreditations (the credential picks the
+        # one in force on its award date).
+        providers = {key: replace(provider, endorsements=tuple(
+                         self.endorsements.of_provider(register[key])))
+                     for key, provider in providers.items()}
         programmes = {key: Programme.from_register(entry, self.urls)
                       for key, entry in register.items()
                       if entry and entry["kind_of_entry"] == "microcredential"}

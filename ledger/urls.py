@@ -70,6 +70,15 @@ class PublicUrls:
         """The ledger's own issuer profile (it signs status lists and the CLR it compiles)."""
         return self.issuer(LEDGER_ISSUER)
 
+    def endorsement(self, provider_id: str, number: int) -> str:
+        """The QA body's EndorsementCredential for a provider's accreditation decision."""
+        return f"{self.base}/v1/issuers/{quote(provider_id, safe='')}/endorsements/{number}"
+
+    @property
+    def issuer_registry(self) -> str:
+        """The DCC-style registry of accredited providers' DIDs."""
+        return f"{self.base}/v1/issuer-registry"
+
     def edc(self, credential_id: str) -> str:
         """The European Digital Credential's own id (a second document of the credential)."""
         return f"{self.base}/v1/credentials/{credential_id}/edc"

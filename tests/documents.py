@@ -1,10 +1,14 @@
 """Credential documents for the signing and verification tests, shaped like the ledger's
 OB 3.0 exports (the real builders live in ledger/projections/exports)."""
 
+import json
 from typing import Any
+
+import jsonschema
 
 from ledger.status_lists import status_entries
 from ledger.urls import PublicUrls
+from tests.conftest import STANDARDS
 
 OB3_CONTEXT = ["https://www.w3.org/ns/credentials/v2",
                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
@@ -51,3 +55,19 @@ def achievement_credential(urls: PublicUrls, credential_id: str, provider_id: st
         entries = status_entries(urls, status_index)
         document["credentialStatus"] = entries if both_entries else entries[0]
     return document
+
+
+def endorsement_schema_errors(document: dict) -> list[str]:
+    """The document against the EndorsementCredential definition of both 1EdTech OB 3.0
+    schema variants (the one a Profile's `endorsement` refers to)."""
+    problems = []
+    for name in ("ob_v3p0_achievementcredential_schema.json",
+                 "ob_v3p0_achievementcredential_schema.jsonld-variant.json"):
+        schema = json.loads((STANDARDS / "schemas" / "ob3" / name).read_text())
+        defs = "$defs" if "$defs" in schema else "definitions"
+        part = {"$schema": schema.get("$schema"), defs: schema[defs],
+                "$ref": f"#/{defs}/EndorsementCredential"}
+        validator = jsonschema.validators.validator_for(schema)(
+            part, format_checker=jsonschema.validators.validator_for(schema).FORMAT_CHECKER)
+        problems += [f"[{name}] {e.message[:160]}" for e in validator.iter_errors(document)]
+    return problems

@@ -14,6 +14,7 @@ from services.api.body_limit import BodyLimitMiddleware
 from services.api.cors import PublicCors
 from services.api.responses import FastJSONResponse
 from services.api.routers import (
+    accreditation,
     audit,
     credentials,
     dids,
@@ -57,6 +58,7 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
     app.include_router(portability.router)
     app.include_router(dids.router)
     app.add_middleware(BodyLimitMiddleware)
+    app.include_router(accreditation.router)
     app.add_middleware(PublicCors)
     app.add_middleware(MetricsMiddleware)
     return app

@@ -1,5 +1,6 @@
 """CORS for what browsers' verifiers need and nothing else: any origin may read the public
-documents (DID documents, issuer profiles, status lists, GET /v1/verify/{id}) and POST a
+documents (DID documents, issuer profiles, the QA body's endorsements and issuer registry,
+status lists, GET /v1/verify/{id}) and POST a
 document to /v1/verify, without credentials; authenticated routes get no CORS headers, so a
 page on another origin cannot read them through a visitor's browser."""
 
@@ -10,6 +11,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 PUBLIC_GETS = re.compile(
     r"^(/\.well-known/did\.json|/issuers/[^/]+/did\.json|/v1/issuers/[^/]+"
+    r"|/v1/issuers/[^/]+/endorsements(/[^/]+)?|/v1/issuer-registry(\.jws)?"
     r"|/v1/status-lists/[^/]+|/v1/verify/[^/]+)$")
 PUBLIC_POSTS = re.compile(r"^/v1/verify$")
 # Read by a verifier's script: the tag for If-None-Match, the digest of an export.

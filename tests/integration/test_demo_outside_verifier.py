@@ -14,6 +14,7 @@ import pytest
 
 from ledger.projections.transcripts import assemble
 from tests.conftest import ServedDemo
+from tests.documents import endorsement_schema_errors
 from tests.outside_verifier import one_byte_changed, verify_all
 
 LEARNERS = 24
@@ -118,3 +119,30 @@ def test_every_status_list_passes_check_py_proof(documents: dict[str, Any], stan
     assert any("/suspension-" in name for name in lists)
     for name, document in lists.items():
         assert standards.check_proof(document) == [], name
+
+
+def test_every_demo_credential_carries_an_endorsement_that_verifies_alone(
+        documents: dict[str, Any], served_demo: ServedDemo, standards):
+    """Accreditation travels with the credential: each OB 3.0 credential's issuer carries the
+    QA body's EndorsementCredential in force on its award date; extracted, each one verifies
+    on its own (Digital Bazaar's verifier, check.py proof, the OB 3.0 schemas' definition)."""
+    endorsements = {}
+    for name, credential in documents.items():
+        if " ob3 " not in name:
+            continue
+        [endorsement] = credential["issuer"]["endorsement"]
+        assert endorsement["credentialSubject"]["id"] == credential["issuer"]["id"], name
+        assert endorsement["validFrom"] <= credential["awardedDate"] <= \
+            endorsement["validUntil"], name
+        endorsements[f"endorsement {endorsement['id']}"] = endorsement
+    assert len(endorsements) >= 2  # several providers among the chosen learners
+    tampered = {f"tampered {name}": {**e, "validUntil": "2099-12-31T23:59:59Z"}
+                for name, e in endorsements.items()}
+    results = verify_all({**endorsements, **tampered}, served_demo.base_url)
+    for name, endorsement in endorsements.items():
+        assert results[name]["verified"] is True, results[name]
+        assert standards.check_proof(endorsement) == [], name
+        assert endorsement_schema_errors(endorsement) == [], name
+    for name, endorsement in tampered.items():
+        assert results[name]["verified"] is False, name
+        assert standards.check_proof(endorsement) != [], name

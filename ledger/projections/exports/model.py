@@ -53,6 +53,21 @@ class Operator:
 
     name: str
     country: str  # ISO 3166-1 alpha-2
+    qa_body_name: str | None = None  # the accrediting agency, when not the operator itself
+
+    @property
+    def qa_name(self) -> str:
+        return self.qa_body_name or self.name
+
+
+@dataclass(frozen=True)
+class Endorsement:
+    """The QA body's signed EndorsementCredential of one accreditation decision, with the days
+    it covers (ledger.projections.exports.endorsement)."""
+
+    valid_from: str  # YYYY-MM-DD
+    last_day: str  # YYYY-MM-DD
+    document: Document = field(compare=False)
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,14 @@ class Provider:
     url: str  # the issuer's profile: a stable HTTPS URL
     legal_identifier: str | None = None
     did: str | None = None  # the issuer's id in signed credentials: its did:web DID
+    # Its accreditations, oldest decision first: a credential carries the one in force when
+    # it was awarded.
+    endorsements: tuple[Endorsement, ...] = field(default=(), compare=False)
+
+    def endorsement_on(self, day: str) -> Document | None:
+        """The signed endorsement in force on the day (the latest decision, if several)."""
+        matching = [e for e in self.endorsements if e.valid_from <= day <= e.last_day]
+        return matching[-1].document if matching else None
 
     @classmethod
     def from_register(cls, doc: Mapping[str, Any], urls: PublicUrls) -> "Provider":

@@ -47,7 +47,7 @@ def credential(record: ExportInput, item: Credential) -> Document:
         "type": ["VerifiableCredential", "AchievementCredential"],
         "name": item.title,
         "description": f"{item.title}: awarded by {provider.name} on {item.awarded_on}.",
-        "issuer": profile(provider),
+        "issuer": issuer(provider, item.awarded_on),
         "validFrom": timestamp(item.recorded_at),
         "awardedDate": midnight(item.awarded_on),
         "credentialSubject": subject(record, item),
@@ -66,6 +66,15 @@ def status_entry(item: Credential) -> Document | None:
     """The revocation entry (OB 3.0 allows one status), else whatever single entry there is."""
     entries = sorted(item.status_entries, key=lambda e: e.get("statusPurpose") != "revocation")
     return dict(entries[0]) if entries else None
+
+
+def issuer(provider: Provider, awarded_on: str) -> Document:
+    """The issuer's Profile carrying, in `endorsement`, the QA body's signed accreditation
+    that was in force on the award date: an offline verifier checks it on its own."""
+    node = profile(provider)
+    if endorsement := provider.endorsement_on(awarded_on):
+        node["endorsement"] = [endorsement]
+    return node
 
 
 def profile(provider: Provider) -> Document:
