@@ -12,6 +12,16 @@ if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && [ "$(id -u)" = 0 
   apt-get update -qq && apt-get install -y -qq fonts-dejavu-core >/dev/null
 fi
 
+# ELMO signatures are checked with Debian's xmlsec1 (an outside XML-DSig implementation).
+if ! command -v xmlsec1 >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq xmlsec1 >/dev/null
+fi
+
+# Outside implementations the tests compare against (Digital Bazaar's jsonld.js, rdf-canonize).
+if [ ! -d tests/js/node_modules ]; then
+  (cd tests/js && npm ci --no-audit --no-fund >/dev/null)
+fi
+
 started_postgres=""
 cleanup() {
   if [ -n "$started_postgres" ]; then bash scripts/local-postgres.sh stop >/dev/null 2>&1 || true; fi
