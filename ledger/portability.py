@@ -32,9 +32,10 @@ from ledger.projections.exports.model import (
 from ledger.projections.exports.transcript_pdf import transcript_pdf
 from ledger.projections.store import ReadModelStore
 from ledger.projections.transcripts import assemble
-from ledger.signing import data_integrity
+from ledger.signing import data_integrity, xml_dsig
 from ledger.standards import Standards
 from ledger.status_lists import status_entries
+from ledger.store.certificates import XmlSigningKeys
 from ledger.store.keys import KeyStore
 from ledger.store.vault import Vault
 from ledger.urls import LEDGER_ISSUER, PublicUrls
@@ -100,20 +101,24 @@ def check_can_export(actor: Actor, learner_id: str) -> None:
 
 
 def status_index(row: Document) -> int:
-    """A credential's place in the status lists: the store position of the event that issued
-    it (ledger.projections.status), which is its transcript row's first history entry."""
-    return row["history"][0]["position"]
+    """A credential's place in the status lists (ledger.projections.status): recorded in its
+    transcript row; a row built before indexes were recorded has the store position of the
+    issuing event, its first history entry, which is that credential's index."""
+    recorded = row.get("status_index")
+    return row["history"][0]["position"] if recorded is None else recorded
 
 
 class Portability:
     def __init__(self, read_models: ReadModelStore, vault: Vault, keys: KeyStore,
-                 standards: Standards, urls: PublicUrls, operator: Operator) -> None:
+                 standards: Standards, urls: PublicUrls, operator: Operator, *,
+                 xml_keys: XmlSigningKeys) -> None:
         self.read_models = read_models
         self.vault = vault
         self.keys = keys
         self.standards = standards
         self.urls = urls
         self.operator = operator
+        self.xml_keys = xml_keys
         self._signed = SignedCache()
 
     # -- the input ----------------------------------------------------------------------
@@ -173,7 +178,8 @@ class Portability:
         elif kind == "edc":
             body = serialise(edc.credentials(record))
         elif kind == "elmo":
-            body = elmo.report_xml(record)
+            # EMREX contact points accept signed reports only (enveloped XML-DSig).
+            body = xml_dsig.sign(elmo.report_xml(record), self.xml_keys.current())
         elif kind == "pdf":
             body = transcript_pdf(record)
         else:

@@ -13,6 +13,7 @@ from services.api import errors
 from services.api.responses import FastJSONResponse
 from services.api.routers import (
     audit,
+    certificates,
     credentials,
     erasure,
     operations,
@@ -46,6 +47,7 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
         app.include_router(router)
     app.include_router(audit.router)
     app.include_router(portability.router)
+    app.include_router(certificates.router)
     app.add_middleware(MetricsMiddleware)
     return app
 

@@ -1,6 +1,7 @@
 """Every demo learner's portability exports pass the standards bodies' own checks (check.py):
 OB 3.0 (both 1EdTech schemas, JSON-LD terms, the eddsa-rdfc-2022 proof), CLR 2.0 (schema,
-proof), European Digital Credentials (the EU's SHACL shapes) and EMREX ELMO (its XSD).
+proof), European Digital Credentials (the EU's SHACL shapes) and EMREX ELMO (its XSD, and its
+enveloped signature checked by Debian's xmlsec1 with the certificate the ledger publishes).
 
 The checks run in two worker processes (they are CPU-bound); check.py's ELMO schema is built
 once per worker instead of once per document, and EDC credentials are validated as merged
@@ -17,14 +18,16 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 
 from ledger.bootstrap import bootstrap
 from ledger.config import Settings
 from ledger.demo import seed
-from tests.conftest import STANDARDS, load_standards_check
+from tests.conftest import STANDARDS, ServedLedger, load_standards_check
 from tests.unit.exports_samples import edc_graph
+from tests.xmlsec import one_byte_changed, xmlsec_verifies
 
 FORMATS = ("ob3", "clr", "edc", "elmo")
 _check: Any = None
@@ -69,8 +72,9 @@ def failures(tasks: Iterable[tuple[str, bytes]]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def demo_exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, bytes]]:
-    """Each demo learner's exports, rendered by the same code that serves them."""
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, dict[str, bytes]], bytes]:
+    """Each demo learner's exports, rendered by the same code that serves them, and the
+    certificate the ledger publishes for its XML signatures (fetched over HTTP)."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("demo"), database_url=None,
                         kafka_bootstrap_servers=None, standards_dir=STANDARDS)
     ledger = bootstrap(settings)
@@ -84,9 +88,17 @@ def demo_exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str
             if record.credentials:
                 exports[learner_id] = {kind: ledger.portability.render(record, kind).content
                                        for kind in FORMATS}
-        return exports
+        with ServedLedger(ledger) as base_url:
+            published = httpx.get(f"{base_url}/.well-known/ledger-certificate.pem")
+            assert published.status_code == 200
+        return exports, published.content
     finally:
         ledger.close()
+
+
+@pytest.fixture(scope="module")
+def demo_exports(demo: tuple[dict[str, dict[str, bytes]], bytes]) -> dict[str, dict[str, bytes]]:
+    return demo[0]
 
 
 def each(exports: dict[str, dict[str, bytes]], kind: str,
@@ -128,6 +140,26 @@ def test_every_demo_edc_conforms_to_the_eu_shapes(demo_exports):
 
 def test_every_demo_elmo_report_is_valid_against_the_xsd(demo_exports):
     assert failures(each(demo_exports, "elmo")) == []
+
+
+def test_xmlsec1_accepts_every_demo_elmo_report_with_the_published_certificate(demo, tmp_path):
+    exports, certificate_pem = demo
+    certificate = tmp_path / "ledger.pem"
+    certificate.write_bytes(certificate_pem)
+    reports = [learner["elmo"] for learner in exports.values()]
+    assert len(reports) >= 20
+    refused = []
+    for number, content in enumerate(reports):
+        path = tmp_path / f"elmo-{number}.xml"
+        path.write_bytes(content)
+        if not xmlsec_verifies(certificate, path):
+            refused.append(number)
+    assert refused == []
+    # One changed byte in the birth date, the issuer or the credits: refused.
+    for number, marker in enumerate((b"<bday>", b"<country>", b"<value>")):
+        path = tmp_path / f"tampered-{number}.xml"
+        path.write_bytes(one_byte_changed(next(r for r in reports if marker in r), marker))
+        assert not xmlsec_verifies(certificate, path)
 
 
 @pytest.mark.parametrize("kind", ["ob3", "terms", "proof", "clr", "edc", "elmo"])
