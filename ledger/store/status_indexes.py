@@ -23,7 +23,7 @@ SCHEMA = [
 ]
 
 COUNTER = "status"
-BLOCK = 64
+BLOCK = 1024
 ISSUING_TOPICS = ("%LearnerRecord.CredentialIssued", "%LearnerRecord.CredentialStacked")
 
 

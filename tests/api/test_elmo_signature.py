@@ -53,3 +53,20 @@ def test_the_same_record_gives_the_same_signed_bytes(api):
                                        min_position=issued["position"]) for _ in range(2))
     assert first.content == second.content
     assert first.headers["content-digest"] == second.headers["content-digest"]
+
+
+def test_a_grade_with_control_characters_still_gives_a_signed_valid_report(api, standards,
+                                                                            tmp_path):
+    world = build_world(api)
+    issued = world.issue(grade="A\x01\x7f\t+")
+    response = world.learner.get(f"/v1/learners/{world.learner_id}/exports/elmo",
+                                 min_position=issued["position"])
+    assert response.status_code == 200, response.text
+    report = tmp_path / "elmo.xml"
+    report.write_bytes(response.content)
+    assert standards.check_elmo(str(report)) == []
+    assert etree.fromstring(response.content).findtext(
+        f".//{{{NAMESPACE}}}resultLabel") == "A\ufffd\x7f\t+"
+    certificate = tmp_path / "ledger.pem"
+    certificate.write_bytes(api.anonymous().get("/.well-known/ledger-certificate.pem").content)
+    assert xmlsec_verifies(certificate, report)
