@@ -4,9 +4,9 @@ credential's place in the Bitstring Status Lists.
 A credential's status index is recorded in the event that issued it (a keyed pseudo-random slot,
 ledger.store.status_indexes), so it is the same in every rebuild and whichever Kafka partition
 delivers it; credentials issued before that keep the store position of their issuing event
-(status_index_of). The lists' bits are read
-from these per-credential rows, so a revocation sets its bit in the very row update that
-records it, and no row is shared by many streams (which out-of-order partitions would break).
+(status_index_of). The lists' bits are read from these per-credential rows, so a revocation
+sets its bit in the very row update that records it, and no row is shared by many streams
+(which out-of-order partitions would break).
 """
 
 from ledger.projections.base import Document, status_index_of
