@@ -28,6 +28,7 @@ from ledger.projections.store import ReadModelStore
 from ledger.projections.transcripts import Transcripts, assemble, present
 from ledger.standards import Standards
 from ledger.status_lists import StatusLists, status_entries
+from ledger.store.certificates import XmlSigningKeys
 from ledger.store.database import Database
 from ledger.store.events import EventLog
 from ledger.store.keys import KeyStore
@@ -77,6 +78,7 @@ class Ledger:
     urls: PublicUrls
     status_lists: StatusLists
     portability: "Portability"
+    xml_keys: XmlSigningKeys
 
     # -- writes ---------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from ledger.projections.store import ReadModelStore
 from ledger.projections.transcripts import Transcripts
 from ledger.standards import Standards
 from ledger.status_lists import StatusLists
-from ledger.store import keys, principals, side_tables, vault
+from ledger.store import certificates, keys, principals, side_tables, status_indexes, vault
 from ledger.store.database import Database
 from ledger.store.events import EventLog
 from ledger.unit_of_work import AggregateCache
@@ -72,13 +72,25 @@ def schema_lock(settings: Settings) -> Iterator[None]:
         yield
 
 
+def xml_signing_keys(settings: Settings, database: Database,
+                     secret: bytes) -> certificates.XmlSigningKeys:
+    """The certificate that signs ELMO reports: the operator's, or a self-signed one."""
+    supplied = None
+    if settings.xml_signing_certificate and settings.xml_signing_key:
+        supplied = certificates.load_supplied(settings.xml_signing_certificate,
+                                              settings.xml_signing_key)
+    subject = certificates.Subject(settings.operator_name, settings.operator_country,
+                                   settings.public_base_url)
+    return certificates.XmlSigningKeys(database, secret, subject, supplied)
+
+
 def bootstrap(settings: Settings | None = None, *, run_projections: bool = True) -> Ledger:
     settings = settings or Settings()
     with schema_lock(settings):
         app = LedgerApplication(env=settings.eventsourcing_env())
         database = Database(app.recorder.datastore, postgres=settings.uses_postgres)
         database.execute_script(vault.SCHEMA + principals.SCHEMA + side_tables.SCHEMA
-                                + keys.SCHEMA)
+                                + keys.SCHEMA + certificates.SCHEMA + status_indexes.SCHEMA)
         checkpoints.create_table(database)
         read_models = ReadModelStore(database, projections())
         read_models.create_tables()
@@ -110,10 +122,12 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True)
         audit.after_commit(position)
 
     cache = AggregateCache(app, settings.aggregate_cache_size)
+    indexes = status_indexes.StatusIndexes(database, secret, app.recorder.events_table_name)
     committer = GroupCommitter(app, database, cache, settings.batch_max_commands,
-                               on_commit=on_commit)
+                               on_commit=on_commit, status_indexes=indexes.allocate)
     standards = Standards(settings.standards_path)
     ledger_vault = vault.Vault(database, secret)
+    xml_keys = xml_signing_keys(settings, database, secret)
     ledger = Ledger(
         app=app, database=database, committer=committer, read_models=read_models,
         runner=runner, progress=progress, vault=ledger_vault,
@@ -124,7 +138,9 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True)
         status_lists=StatusLists(read_models, keystore, standards, urls),
         portability=Portability(read_models, ledger_vault, keystore, standards, urls,
                                 Operator(settings.operator_name, settings.operator_country,
-                                         settings.qa_body_name)),
+                                         settings.qa_body_name),
+                                xml_keys=xml_keys),
+        xml_keys=xml_keys,
     )
     if runner is not None:
         runner.start()

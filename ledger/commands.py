@@ -145,7 +145,8 @@ def issue_into(uow: UnitOfWork, actor: Actor, item: dict[str, Any],
     credential_id = credential_id or str(uuid4())
     record.issue(actor=actor, credential_id=credential_id, provider=provider,
                  programme=programme, awarded_on=item["awarded_on"],
-                 grade=item.get("grade"), assessment=item.get("assessment"), today=today())
+                 grade=item.get("grade"), assessment=item.get("assessment"), today=today(),
+                 status_index=uow.status_indexes)
     _index(uow, credential_id, record.id)
     return {"id": credential_id, "learner_id": str(record.id), "status": "active"}
 
@@ -221,7 +222,8 @@ def stack_credentials(actor: Actor, details: dict[str, Any]) -> Run:
         stack_id = str(uuid4())
         record.stack(actor=actor, stack_id=stack_id, pathway=pathway, provider=provider,
                      component_ids=details["component_ids"],
-                     awarded_on=details["awarded_on"], today=today())
+                     awarded_on=details["awarded_on"], today=today(),
+                     status_index=uow.status_indexes)
         _index(uow, stack_id, record.id)
         return Outcome(201, {"id": stack_id, "learner_id": str(record.id), "status": "active",
                              "components": details["component_ids"]})

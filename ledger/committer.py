@@ -60,8 +60,10 @@ class _Tainted(Exception):
 class GroupCommitter:
     def __init__(self, app: Application, database: Database, cache: AggregateCache,
                  max_batch: int, on_commit: Callable[[int], None],
-                 max_events: int = 2000) -> None:
+                 max_events: int = 2000,
+                 status_indexes: Callable[[], int] | None = None) -> None:
         self.app = app
+        self.status_indexes = status_indexes
         self.database = database
         self.cache = cache
         self.max_batch = max_batch
@@ -156,7 +158,7 @@ class GroupCommitter:
     def _run_and_save(self, commands: list[Command]) -> list[Command]:
         pending = [c for c in commands if not c.future.done()]
         while True:
-            uow = UnitOfWork(self.app, self.cache)
+            uow = UnitOfWork(self.app, self.cache, self.status_indexes)
             try:
                 succeeded, deferred = self._run(uow, pending)
                 break

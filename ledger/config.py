@@ -3,7 +3,7 @@
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 APPLICATION_NAME = "Ledger"
@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     # The quality-assurance agency that accredits providers and signs the endorsements carried
     # by every credential; by default the operator itself.
     qa_body_name: str | None = None
+    # ELMO reports are signed with an X.509 certificate (EMREX): PEM files of the operator's
+    # certificate and its unencrypted RSA or EC P-256 key. Unset: a self-signed one is made once
+    # per ledger (development), its key sealed under the master key.
+    xml_signing_certificate: Path | None = None
+    xml_signing_key: Path | None = None
     # Offline standards cache (contexts, schemas); default <data_dir>/standards.
     standards_dir: Path | None = None
     pool_size: int = 10
@@ -63,6 +68,13 @@ class Settings(BaseSettings):
     @property
     def standards_path(self) -> Path:
         return self.standards_dir or self.data_dir / "standards"
+
+    @model_validator(mode="after")
+    def _certificate_and_key(self) -> "Settings":
+        if (self.xml_signing_key is None) != (self.xml_signing_certificate is None):
+            raise ValueError("set both LEDGER_XML_SIGNING_CERTIFICATE and "
+                             "LEDGER_XML_SIGNING_KEY, or neither")
+        return self
 
     @property
     def uses_postgres(self) -> bool:

@@ -33,9 +33,10 @@ from ledger.projections.exports.model import (
 from ledger.projections.exports.transcript_pdf import transcript_pdf
 from ledger.projections.store import ReadModelStore
 from ledger.projections.transcripts import assemble
-from ledger.signing import data_integrity
+from ledger.signing import data_integrity, xml_dsig
 from ledger.standards import Standards
 from ledger.status_lists import status_entries
+from ledger.store.certificates import XmlSigningKeys
 from ledger.store.keys import KeyStore
 from ledger.store.vault import Vault
 from ledger.urls import LEDGER_ISSUER, PublicUrls
@@ -72,16 +73,17 @@ class Export:
 
 
 class SignedCache:
-    """Signed documents by (content digest, key): a credential is signed once per version."""
+    """Signed documents by (content digest, key): a credential is signed once per version
+    (JSON documents, or XML bytes: an ELMO report's RSA signature costs ~10 ms)."""
 
     def __init__(self, size: int = 20_000) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[str, str], Document] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_or_sign(self, document: Document, method: str,
-                    sign: Callable[[], Document]) -> Document:
-        entry = (hashlib.sha256(serialise(document)).hexdigest(), method)
+    def get_or_sign(self, document: Any, method: str, sign: Callable[[], Any]) -> Any:
+        content = document if isinstance(document, bytes) else serialise(document)
+        entry = (hashlib.sha256(content).hexdigest(), method)
         with self._lock:
             if entry in self._items:
                 self._items.move_to_end(entry)
@@ -101,20 +103,24 @@ def check_can_export(actor: Actor, learner_id: str) -> None:
 
 
 def status_index(row: Document) -> int:
-    """A credential's place in the status lists: the store position of the event that issued
-    it (ledger.projections.status), which is its transcript row's first history entry."""
-    return row["history"][0]["position"]
+    """A credential's place in the status lists (ledger.projections.status): recorded in its
+    transcript row; a row built before indexes were recorded has the store position of the
+    issuing event, its first history entry, which is that credential's index."""
+    recorded = row.get("status_index")
+    return row["history"][0]["position"] if recorded is None else recorded
 
 
 class Portability:
     def __init__(self, read_models: ReadModelStore, vault: Vault, keys: KeyStore,
-                 standards: Standards, urls: PublicUrls, operator: Operator) -> None:
+                 standards: Standards, urls: PublicUrls, operator: Operator, *,
+                 xml_keys: XmlSigningKeys) -> None:
         self.read_models = read_models
         self.vault = vault
         self.keys = keys
         self.standards = standards
         self.urls = urls
         self.operator = operator
+        self.xml_keys = xml_keys
         self._signed = SignedCache()
         self.endorsements = Endorsements(keys, standards, urls, operator, self._signed)
 
@@ -181,7 +187,10 @@ class Portability:
         elif kind == "edc":
             body = serialise(edc.credentials(record))
         elif kind == "elmo":
-            body = elmo.report_xml(record)
+            # EMREX contact points accept signed reports only (enveloped XML-DSig).
+            unsigned, key = elmo.report_xml(record), self.xml_keys.current()
+            body = self._signed.get_or_sign(unsigned, key.key_id,
+                                            lambda: xml_dsig.sign(unsigned, key))
         elif kind == "pdf":
             body = transcript_pdf(record)
         else:

@@ -1,8 +1,8 @@
 """W3C Bitstring Status Lists: which credentials are revoked or suspended, published as signed
 BitstringStatusListCredentials that anyone can fetch and check offline.
 
-Lists are numbered: a credential's status index (the store position of the event that issued
-it, see ledger.projections.status) falls in list index // LIST_SIZE at bit index % LIST_SIZE.
+Lists are numbered: a credential's status index (recorded in the event that issued it, see
+ledger.projections.status) falls in list index // LIST_SIZE at bit index % LIST_SIZE.
 The bits are computed from the credential rows when a list is read; the signed list is cached
 until one of its rows changes.
 """

@@ -67,9 +67,12 @@ def _uuid(text: str) -> UUID:
 
 
 class UnitOfWork:
-    def __init__(self, app: Application, cache: AggregateCache) -> None:
+    def __init__(self, app: Application, cache: AggregateCache,
+                 status_indexes: Callable[[], int] | None = None) -> None:
         self.app = app
         self.cache = cache
+        # Hands out status-list indexes for new credentials (None: position-based, as before).
+        self.status_indexes = status_indexes
         self.loaded: dict[UUID, Aggregate] = {}
         self.side_writes: list[SideWrite] = []
         self.rows: dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]] = {}

@@ -12,8 +12,13 @@ if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && [ "$(id -u)" = 0 
   apt-get update -qq && apt-get install -y -qq fonts-dejavu-core >/dev/null
 fi
 
-# Outside verifiers run on the ledger's documents: Digital Bazaar's @digitalbazaar/vc under
-# node (Debian: nodejs, npm), its packages pinned by tests/js/package-lock.json.
+# ELMO signatures are checked with Debian's xmlsec1 (an outside XML-DSig implementation).
+if ! command -v xmlsec1 >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq xmlsec1 >/dev/null
+fi
+
+# Outside implementations run on the ledger's documents: Digital Bazaar's @digitalbazaar/vc,
+# jsonld.js and rdf-canonize under node (Debian: nodejs, npm), pinned by tests/js/package-lock.json.
 if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
 fi

@@ -4,6 +4,7 @@ Keeping all of a learner's credentials in one aggregate lets stacking and the re
 cascade be decided atomically: one save, one position.
 """
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -45,7 +46,10 @@ class LearnerRecord(Aggregate):
 
     def issue(self, *, actor: Actor, credential_id: str, provider: Provider,
               programme: MicroCredential, awarded_on: str, grade: str | None,
-              assessment: str | None, today: date) -> None:
+              assessment: str | None, today: date,
+              status_index: Callable[[], int] | None = None) -> None:
+        """`status_index` hands out the credential's status-list index once the rules pass
+        (None: the event records none, and the index is its store position, as before)."""
         provider_id = str(provider.id)
         check_acts_for_provider(actor, provider_id)
         self.check_not_erased()
@@ -58,12 +62,14 @@ class LearnerRecord(Aggregate):
             programme_id=str(programme.id), title=spec["title"], ects=spec["ects"],
             eqf_level=spec["eqf_level"], awarded_on=awarded_on, grade=grade,
             assessment=assessment, actor=actor.principal_id, effective_on=awarded_on,
+            status_index=status_index() if status_index else None,
         )
 
     @event("CredentialIssued")
     def _issue(self, credential_id: str, provider_id: str, programme_id: str, title: str,
                ects: float, eqf_level: int, awarded_on: str, grade: str | None,
-               assessment: str | None, actor: str, effective_on: str) -> None:
+               assessment: str | None, actor: str, effective_on: str,
+               status_index: int | None = None) -> None:
         self.credentials[credential_id] = {
             "id": credential_id, "kind": "credential", "provider_id": provider_id,
             "programme_id": programme_id, "title": title, "ects": ects,
@@ -72,7 +78,8 @@ class LearnerRecord(Aggregate):
         }
 
     def stack(self, *, actor: Actor, stack_id: str, pathway: Pathway, provider: Provider,
-              component_ids: list[str], awarded_on: str, today: date) -> None:
+              component_ids: list[str], awarded_on: str, today: date,
+              status_index: Callable[[], int] | None = None) -> None:
         provider_id = str(provider.id)
         check_acts_for_provider(actor, provider_id)
         if pathway.provider_id != provider_id:
@@ -89,7 +96,7 @@ class LearnerRecord(Aggregate):
             credential_id=stack_id, pathway_id=str(pathway.id), provider_id=provider_id,
             title=pathway.title, ects=ects, eqf_level=max(c["eqf_level"] for c in components),
             component_ids=component_ids, awarded_on=awarded_on, actor=actor.principal_id,
-            effective_on=awarded_on,
+            effective_on=awarded_on, status_index=status_index() if status_index else None,
         )
 
     def check_stackable(self, credential_id: str, pathway_id: str) -> dict[str, Any]:
@@ -111,7 +118,7 @@ class LearnerRecord(Aggregate):
     @event("CredentialStacked")
     def _stack(self, credential_id: str, pathway_id: str, provider_id: str, title: str,
                ects: float, eqf_level: int, component_ids: list[str], awarded_on: str,
-               actor: str, effective_on: str) -> None:
+               actor: str, effective_on: str, status_index: int | None = None) -> None:
         self.credentials[credential_id] = {
             "id": credential_id, "kind": "stack", "provider_id": provider_id,
             "pathway_id": pathway_id, "title": title, "ects": ects, "eqf_level": eqf_level,

@@ -31,3 +31,10 @@ def history_entry(envelope: Envelope, **extra: Any) -> Document:
     if extra:
         entry.update(extra)
     return entry
+
+
+def status_index_of(envelope: Envelope) -> int:
+    """The status index an issuing event recorded; before indexes were allocated, none was
+    recorded and the index is the event's store position (old credentials keep theirs)."""
+    recorded = envelope.data.get("status_index")
+    return envelope.position if recorded is None else int(recorded)

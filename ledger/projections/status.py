@@ -1,13 +1,15 @@
 """Credential status: credential id -> issuer, learner, award and current status, and the
 credential's place in the Bitstring Status Lists.
 
-A credential's status index is the store position of the event that issued it: unique, the
-same in every rebuild and whichever Kafka partition delivers it. The lists' bits are read
-from these per-credential rows, so a revocation sets its bit in the very row update that
-records it, and no row is shared by many streams (which out-of-order partitions would break).
+A credential's status index is recorded in the event that issued it (a keyed pseudo-random slot,
+ledger.store.status_indexes), so it is the same in every rebuild and whichever Kafka partition
+delivers it; credentials issued before that keep the store position of their issuing event
+(status_index_of). The lists' bits are read from these per-credential rows, so a revocation
+sets its bit in the very row update that records it, and no row is shared by many streams
+(which out-of-order partitions would break).
 """
 
-from ledger.projections.base import Document
+from ledger.projections.base import Document, status_index_of
 from ledger.projections.envelope import Envelope
 from ledger.projections.transcripts import STATUS_AFTER
 
@@ -47,8 +49,8 @@ class CredentialStatus:
                 "pathway_id": d.get("pathway_id"), "title": d["title"],
                 "awarded_on": d["awarded_on"], "status": "active",
                 "status_changed_at": envelope.time,
-                "status_index": envelope.position,
-                "status_list": envelope.position // LIST_SIZE,
+                "status_index": status_index_of(envelope),
+                "status_list": status_index_of(envelope) // LIST_SIZE,
             }
         if doc is None:
             return None

@@ -1,6 +1,6 @@
 """Transcripts: per learner, every credential with its status and history, stacks, recognitions."""
 
-from ledger.projections.base import Document, history_entry
+from ledger.projections.base import Document, history_entry, status_index_of
 from ledger.projections.envelope import Envelope
 
 STATUS_AFTER = {
@@ -18,6 +18,7 @@ def _credential(envelope: Envelope, kind: str) -> Document:
         "provider_id": d["provider_id"], "awarded_on": d["awarded_on"], "ects": d["ects"],
         "eqf_level": d["eqf_level"], "status": "active",
         "history": [history_entry(envelope)], "part_of": [], "shared": False,
+        "status_index": status_index_of(envelope),
     }
     if kind == "credential":
         credential.update(programme_id=d["programme_id"], grade=d.get("grade"),

@@ -17,7 +17,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pyld import jsonld
 
-from ledger.signing import did_key
+from ledger.signing import did_key, nquads
 from ledger.standards import Standards, UnknownContext
 
 PROOF_TYPE = "DataIntegrityProof"
@@ -25,6 +25,9 @@ CRYPTOSUITE = "eddsa-rdfc-2022"
 ASSERTION = "assertionMethod"
 
 Document = dict[str, Any]
+
+# pyld writes control characters raw; outside verifiers (rdf-canonize) escape them.
+nquads.install()
 
 
 class Signer(Protocol):

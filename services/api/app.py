@@ -16,6 +16,7 @@ from services.api.responses import FastJSONResponse
 from services.api.routers import (
     accreditation,
     audit,
+    certificates,
     credentials,
     dids,
     erasure,
@@ -60,6 +61,7 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware)
     app.include_router(accreditation.router)
     app.add_middleware(PublicCors)
+    app.include_router(certificates.router)
     app.add_middleware(MetricsMiddleware)
     return app
 

@@ -1,6 +1,7 @@
 """Every demo learner's portability exports pass the standards bodies' own checks (check.py):
 OB 3.0 (both 1EdTech schemas, JSON-LD terms, the eddsa-rdfc-2022 proof), CLR 2.0 (schema,
-proof), European Digital Credentials (the EU's SHACL shapes) and EMREX ELMO (its XSD).
+proof), European Digital Credentials (the EU's SHACL shapes) and EMREX ELMO (its XSD, and its
+enveloped signature checked by Debian's xmlsec1 with the certificate the ledger publishes).
 
 The checks run in two worker processes (they are CPU-bound); check.py's ELMO schema is built
 once per worker instead of once per document, and EDC credentials are validated as merged
@@ -17,11 +18,13 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 
 from tests.conftest import STANDARDS, ServedDemo, load_standards_check
 from tests.unit.exports_samples import edc_graph
+from tests.xmlsec import one_byte_changed, xmlsec_verifies
 
 FORMATS = ("ob3", "clr", "edc", "elmo")
 _check: Any = None
@@ -78,6 +81,16 @@ def demo_exports(served_demo: ServedDemo) -> dict[str, dict[str, bytes]]:
     return exports
 
 
+@pytest.fixture(scope="module")
+def published_certificate(served_demo: ServedDemo) -> bytes:
+    """The certificate the ledger publishes for its XML signatures, fetched over HTTP."""
+    published = httpx.get(f"{served_demo.base_url}/.well-known/ledger-certificate.pem")
+    assert published.status_code == 200
+    return published.content
+
+
+
+
 def each(exports: dict[str, dict[str, bytes]], kind: str,
          split: Callable[[bytes], list[bytes]] = lambda content: [content]
          ) -> list[tuple[str, bytes]]:
@@ -117,6 +130,27 @@ def test_every_demo_edc_conforms_to_the_eu_shapes(demo_exports):
 
 def test_every_demo_elmo_report_is_valid_against_the_xsd(demo_exports):
     assert failures(each(demo_exports, "elmo")) == []
+
+
+def test_xmlsec1_accepts_every_demo_elmo_report_with_the_published_certificate(
+        demo_exports, published_certificate, tmp_path):
+    exports, certificate_pem = demo_exports, published_certificate
+    certificate = tmp_path / "ledger.pem"
+    certificate.write_bytes(certificate_pem)
+    reports = [learner["elmo"] for learner in exports.values()]
+    assert len(reports) >= 20
+    refused = []
+    for number, content in enumerate(reports):
+        path = tmp_path / f"elmo-{number}.xml"
+        path.write_bytes(content)
+        if not xmlsec_verifies(certificate, path):
+            refused.append(number)
+    assert refused == []
+    # One changed byte in the birth date, the issuer or the credits: refused.
+    for number, marker in enumerate((b"<bday>", b"<country>", b"<value>")):
+        path = tmp_path / f"tampered-{number}.xml"
+        path.write_bytes(one_byte_changed(next(r for r in reports if marker in r), marker))
+        assert not xmlsec_verifies(certificate, path)
 
 
 @pytest.mark.parametrize("kind", ["ob3", "terms", "proof", "clr", "edc", "elmo"])

@@ -7,6 +7,7 @@ components and never on their stack, as ELMO forbids counting credits twice alon
 a component from another provider stays in that provider's report.
 """
 
+import re
 from collections.abc import Iterator, Sequence
 
 from lxml import etree
@@ -23,6 +24,10 @@ from ledger.projections.exports.model import (
 NAMESPACE = "https://github.com/emrex-eu/elmo-schemas/tree/v1"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 REPORTED = ("active",)
+# Characters XML 1.0 cannot carry at all (not even as references): C0 controls but TAB, LF, CR,
+# and the non-characters U+FFFE, U+FFFF. A grade or title may hold one (the signed JSON-LD
+# exports carry it escaped); ELMO shows U+FFFD in its place rather than failing the report.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def report_xml(record: ExportInput) -> bytes:
@@ -49,7 +54,7 @@ def document(record: ExportInput) -> etree._Element:
 def add(parent: etree._Element, tag: str, text: str | None = None,
         **attributes: str) -> etree._Element:
     element = etree.SubElement(parent, f"{{{NAMESPACE}}}{tag}", attributes)
-    element.text = text
+    element.text = None if text is None else _NOT_XML.sub("\ufffd", text)
     return element
 
 
