@@ -21,7 +21,7 @@ CONTROL = "".join(map(chr, range(0x20))) + "\x7f"
 class Key:
     def __init__(self) -> None:
         self.private_key = Ed25519PrivateKey.generate()
-        self.key_id = did_key.verification_method(self.private_key.public_key())
+        self.verification_method = did_key.verification_method(self.private_key.public_key())
 
     def sign(self, message: bytes) -> bytes:
         return self.private_key.sign(message)
