@@ -1,11 +1,13 @@
 """The public register: providers with their accreditation history, programmes with their
-approval history. Whether either holds on a day is computed by the domain's own rule."""
+approval history, pathways with the programmes that stack into them. Whether an accreditation
+or an approval holds on a day is computed by the domain's own rule."""
 
 from ledger.domain.accreditation import held_on
 from ledger.projections.base import Document, history_entry
 from ledger.projections.envelope import Envelope
 
 PROVIDER_FIELDS = ("name", "country", "kind", "legal_identifier")
+PATHWAY_FIELDS = ("provider_id", "title", "components", "min_ects", "min_components")
 
 
 def evolve_provider(doc: Document | None, envelope: Envelope) -> Document:
@@ -51,6 +53,23 @@ def evolve_programme(doc: Document | None, envelope: Envelope) -> Document:
     return doc
 
 
+def evolve_pathway(doc: Document | None, envelope: Envelope) -> Document:
+    d = envelope.data
+    if doc is None:
+        doc = {"id": envelope.subject, "kind_of_entry": "pathway", "retired": False,
+               "history": []}
+    if envelope.name == "Defined":
+        doc.update({field: d.get(field) for field in PATHWAY_FIELDS})
+    elif envelope.name == "Retired":
+        doc["retired"] = True
+    doc["history"].append(history_entry(envelope))
+    return doc
+
+
+EVOLVE = {"Provider": evolve_provider, "MicroCredential": evolve_programme,
+          "Pathway": evolve_pathway}
+
+
 class Register:
     name = "register"
     table = "rm_register"
@@ -59,12 +78,10 @@ class Register:
         return None
 
     def keys(self, envelope: Envelope) -> list[str]:
-        return [envelope.subject] if envelope.aggregate in ("Provider", "MicroCredential") else []
+        return [envelope.subject] if envelope.aggregate in EVOLVE else []
 
     def evolve(self, doc: Document | None, envelope: Envelope, key: str) -> Document | None:
-        if envelope.aggregate == "Provider":
-            return evolve_provider(doc, envelope)
-        return evolve_programme(doc, envelope)
+        return EVOLVE[envelope.aggregate](doc, envelope)
 
 
 def provider_accredited_on(doc: Document, day: str) -> bool:

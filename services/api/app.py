@@ -5,10 +5,12 @@ import time
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from ledger import __version__
 from ledger.application import Ledger
 from ledger.metrics import LATENCY, REQUESTS
+from services import web
 from services.api import errors
 from services.api.responses import FastJSONResponse
 from services.api.routers import (
@@ -36,16 +38,18 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
             ledger.close()
             log.info("ledger closed: every accepted write was committed")
 
-    app = FastAPI(title="Learner Record Ledger", version=__version__, lifespan=lifespan,
-                  default_response_class=FastJSONResponse,
-                  description="A national, event-sourced ledger of micro-credentials.")
+    # FastAPIOffline: the /docs and /redoc pages load their scripts from this server, no CDN.
+    app = FastAPIOffline(title="Learner Record Ledger", version=__version__, lifespan=lifespan,
+                         default_response_class=FastJSONResponse, static_url="/static/docs",
+                         description="A national, event-sourced ledger of micro-credentials.")
     app.state.ledger = ledger
-    errors.install(app)
+    errors.install(app, pages=web.page_errors)
     for router in (organisations.router, credentials.router, reading.router, operations.router,
                    erasure.router):
         app.include_router(router)
     app.include_router(audit.router)
     app.include_router(portability.router)
+    web.install(app)
     app.add_middleware(MetricsMiddleware)
     return app
 

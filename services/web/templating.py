@@ -1,0 +1,59 @@
+"""Jinja2 environments, one per language, built once: templates compiled once and kept, the
+language's catalogue and date and number formats installed in each."""
+
+from datetime import date, datetime
+from pathlib import Path
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from services.web.i18n import LANGUAGES, load_translations
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _date_filter(language: str):
+    def formatted(value: object) -> str:
+        if not value:
+            return ""
+        if isinstance(value, str):
+            try:
+                value = (datetime.fromisoformat(value) if "T" in value
+                         else date.fromisoformat(value))
+            except ValueError:
+                return value
+        if isinstance(value, datetime):
+            value = value.date()
+        return format_date(value, "long", locale=language)
+    return formatted
+
+
+def _number_filter(language: str):
+    def formatted(value: object) -> str:
+        return "" if value is None else format_decimal(value, locale=language)
+    return formatted
+
+
+def build_environment(language: str) -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(),
+                      auto_reload=False, cache_size=-1,
+                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    env.install_gettext_translations(load_translations(language), newstyle=True)
+    env.filters["date"] = _date_filter(language)
+    env.filters["number"] = _number_filter(language)
+    env.globals["language"] = language
+    return env
+
+
+class Templates:
+    """Renders a page in a language; every template is compiled once per language."""
+
+    def __init__(self) -> None:
+        self.environments = {language: build_environment(language) for language in LANGUAGES}
+        for env in self.environments.values():
+            for name in env.list_templates(extensions=["html"]):
+                env.get_template(name)
+
+    def render(self, language: str, name: str, **context: object) -> str:
+        return self.environments[language].get_template(name).render(**context)
