@@ -11,6 +11,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from services.web.i18n import LANGUAGES, load_translations
 
 TEMPLATES = Path(__file__).parent / "templates"
+# Dates and numbers: English pages write "31 May 2028", as Europass and GOV.UK do.
+FORMATS = {"ka": "ka", "en": "en_GB"}
 
 
 def _date_filter(language: str):
@@ -40,8 +42,8 @@ def build_environment(language: str) -> Environment:
                       auto_reload=False, cache_size=-1,
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     env.install_gettext_translations(load_translations(language), newstyle=True)
-    env.filters["date"] = _date_filter(language)
-    env.filters["number"] = _number_filter(language)
+    env.filters["date"] = _date_filter(FORMATS[language])
+    env.filters["number"] = _number_filter(FORMATS[language])
     env.globals["language"] = language
     return env
 
