@@ -123,10 +123,13 @@ def _encode(key: tuple[str, str]) -> str:
 
 def _decode(cursor: str) -> tuple[str, str]:
     try:
-        title, _, ident = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)
-                                                   ).decode().partition("\x1f")
+        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_",
+                               validate=True).decode()
     except ValueError:
-        raise InvalidRequest("cursor is not one this register gave out") from None
+        raw = ""
+    title, separator, ident = raw.partition("\x1f")
+    if not separator or not ident:
+        raise InvalidRequest("cursor is not one this register gave out")
     return title, ident
 
 
