@@ -19,6 +19,7 @@ from services.api.routers import (
     organisations,
     portability,
     reading,
+    register,
 )
 
 log = logging.getLogger("ledger.api")
@@ -41,7 +42,8 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
                   description="A national, event-sourced ledger of micro-credentials.")
     app.state.ledger = ledger
     errors.install(app)
-    for router in (organisations.router, credentials.router, reading.router, operations.router,
+    for router in (organisations.router, credentials.router, reading.router,
+                   register.router, operations.router,
                    erasure.router):
         app.include_router(router)
     app.include_router(audit.router)
