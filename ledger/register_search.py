@@ -157,6 +157,13 @@ class PublicRegister:
         entry["programmes"], entry["programmes_next"] = page["items"], page["next"]
         return entry
 
+    def provider_entry(self, provider_id: str, on: str | None = None) -> dict | None:
+        """A provider's public entry alone (no programmes): one indexed lookup."""
+        doc = self._doc(provider_id)
+        if doc is None or doc["kind_of_entry"] != "provider":
+            return None
+        return public_provider(doc, on or date.today().isoformat())
+
     def pathway(self, pathway_id: str) -> dict | None:
         """A pathway: its title, provider, component programmes and rule."""
         doc = self._doc(pathway_id)
@@ -354,7 +361,9 @@ def provider_status(doc: dict, on: str) -> str:
 
 
 def decisions(doc: dict) -> list[dict]:
-    return [h for h in doc["history"] if h["event"] in DECISIONS]
+    """The QA decisions and lifecycle events, without who recorded them (a principal id)."""
+    return [{k: v for k, v in h.items() if k != "actor"}
+            for h in doc["history"] if h["event"] in DECISIONS]
 
 
 def public_programme(doc: dict, provider: dict | None, on: str,

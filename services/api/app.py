@@ -15,6 +15,7 @@ from services.api.routers import (
     audit,
     credentials,
     erasure,
+    open_data,
     operations,
     organisations,
     portability,
@@ -48,6 +49,7 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
         app.include_router(router)
     app.include_router(audit.router)
     app.include_router(portability.router)
+    app.include_router(open_data.router)
     app.add_middleware(MetricsMiddleware)
     return app
 
