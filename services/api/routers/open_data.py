@@ -1,13 +1,13 @@
 """Open data: the register as CSV and as ELM JSON-LD, streamed, with an ETag and a licence."""
 
 from collections.abc import Callable, Iterator
-from datetime import date
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from ledger import open_data
 from ledger.application import Ledger
+from ledger.commands import today
 from services.api.deps import LedgerDep
 
 router = APIRouter(prefix="/open-data", tags=["open data"])
@@ -19,7 +19,7 @@ JSONLD = "application/ld+json"
 def _serve(request: Request, ledger: Ledger, name: str, media_type: str,
            body: Callable[[str], Iterator]) -> Response:
     """The document as of today and the register's latest change: both name its version."""
-    on = date.today().isoformat()
+    on = today().isoformat()
     etag = f'"{name}-{ledger.public_register.version()}-{on}"'
     headers = {"ETag": etag, "Cache-Control": "public, no-cache",
                "Link": f'<{open_data.LICENCE}>; rel="license"',
