@@ -86,9 +86,8 @@ class PublicRegister:
         check_limit(limit)
         query = self._programme_query(filters, on)
         rows = self._page(query, "microcredential", limit, cursor, provider_join=True)
-        providers = self._docs({r["doc"]["provider_id"] for r in rows[:limit]})
-        items = [public_programme(r["doc"], providers.get(r["doc"]["provider_id"]), on,
-                                  filters.include_history) for r in rows[:limit]]
+        items = [public_programme(r["doc"], r["provider"], on, filters.include_history)
+                 for r in rows[:limit]]
         return {"items": items, "next": _next(rows, limit)}
 
     def providers(self, filters: ProviderFilters = ProviderFilters(), *,
@@ -123,8 +122,8 @@ class PublicRegister:
 
     def version(self) -> int:
         """The position of the register's latest change (0: empty); dates open-data ETags."""
-        row = self.database.query_one(f"SELECT max(position) AS p FROM {TABLE}")
-        return int(row["p"] or 0) if row else 0
+        rows = self.database.read(f"SELECT max(position) AS p FROM {TABLE}")
+        return int(rows[0]["p"] or 0) if rows else 0
 
     # -- single entries ----------------------------------------------------------------------
 
@@ -262,18 +261,20 @@ class PublicRegister:
             clauses.append("(r.sort_key, r.key) > (?, ?)")
             params += [sort_key, key]
         where = "".join(f" AND {c}" for c in clauses)
-        rows = self.database.query(
-            f"SELECT r.key, r.sort_key, r.doc {source}{where} "
+        provider = ", p.doc AS provider" if provider_join else ""
+        rows = self.database.read(
+            f"SELECT r.key, r.sort_key, r.doc{provider} {source}{where} "
             "ORDER BY r.sort_key, r.key LIMIT ?", [*params, limit + 1])
-        return [{"key": r["key"], "sort_key": r["sort_key"], "doc": orjson.loads(r["doc"])}
+        return [{"key": r["key"], "sort_key": r["sort_key"], "doc": orjson.loads(r["doc"]),
+                 "provider": orjson.loads(r["provider"]) if provider_join else None}
                 for r in rows]
 
     def _count(self, query: _Query, kind: str, provider_join: bool) -> int:
         source, params = self._from(kind, provider_join)
         where = "".join(f" AND {c}" for c in query.clauses)
-        row = self.database.query_one(f"SELECT count(*) AS n {source}{where}",
-                                      [*params, *query.params])
-        return int(row["n"])
+        rows = self.database.read(f"SELECT count(*) AS n {source}{where}",
+                                  [*params, *query.params])
+        return int(rows[0]["n"])
 
     def _walk(self, read: Any, filters: Any, on: str | None, batch: int) -> Iterator[dict]:
         cursor = None
@@ -285,16 +286,16 @@ class PublicRegister:
                 return
 
     def _doc(self, key: str) -> dict | None:
-        row = self.database.query_one(f"SELECT doc FROM {TABLE} WHERE key = ?", (key,))
-        return orjson.loads(row["doc"]) if row else None
+        rows = self.database.read(f"SELECT doc FROM {TABLE} WHERE key = ?", (key,))
+        return orjson.loads(rows[0]["doc"]) if rows else None
 
     def _docs(self, keys: set[str]) -> dict[str, dict]:
         if not keys:
             return {}
         ordered = sorted(keys)
         marks = ", ".join("?" * len(ordered))
-        rows = self.database.query(f"SELECT key, doc FROM {TABLE} WHERE key IN ({marks})",
-                                   ordered)
+        rows = self.database.read(f"SELECT key, doc FROM {TABLE} WHERE key IN ({marks})",
+                                  ordered)
         return {r["key"]: orjson.loads(r["doc"]) for r in rows}
 
 
