@@ -17,10 +17,12 @@ from services.api.routers import (
     audit,
     credentials,
     erasure,
+    open_data,
     operations,
     organisations,
     portability,
     reading,
+    register,
 )
 
 log = logging.getLogger("ledger.api")
@@ -44,11 +46,13 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
                          description="A national, event-sourced ledger of micro-credentials.")
     app.state.ledger = ledger
     errors.install(app, pages=web.page_errors)
-    for router in (organisations.router, credentials.router, reading.router, operations.router,
+    for router in (organisations.router, credentials.router, reading.router,
+                   register.router, operations.router,
                    erasure.router):
         app.include_router(router)
     app.include_router(audit.router)
     app.include_router(portability.router)
+    app.include_router(open_data.router)
     web.install(app)
     app.add_middleware(MetricsMiddleware)
     return app

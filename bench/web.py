@@ -1,0 +1,315 @@
+"""Latency of the public register and verification reads over a national-size store, beside
+/healthz in the same run, on PostgreSQL (fsync on):
+
+  register page      the HTML search page (/register) when the pages are served, else the API
+  programme page     /programmes/{id} when served, else GET /v1/register/microcredentials/{id}
+  verification page  /verify/{credential_id} (HTML) when served, else GET /v1/verify/{id}
+  API register page  GET /v1/register/microcredentials: first pages, deep cursors, filters and
+                     text searches, mixed
+  healthz            GET /healthz: the server's floor
+
+Two stores: --programmes/--credentials (default 10,000 programmes and 1,000,000 credentials)
+and one ten times smaller. Each is built once through the bulk path (the group committer, no
+HTTP: the audit benchmark's way), projected, and kept in .cache/bench-postgres as a database
+named by its size, so re-runs only measure. Requests go one at a time over one keep-alive
+connection (latency, not throughput). Prints p50 and p99 per route and the big store's p99
+against the small one's. Not a test: figures, never assertions.
+"""
+
+import argparse
+import asyncio
+import base64
+import hashlib
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlencode, urlparse, urlunparse
+
+import httpx
+import psycopg
+
+from bench.issuance import Server, cluster_url, free_port
+from bench.loadgen import LoadResult, run_load
+from ledger import commands
+from ledger.audit.progress import bar
+from ledger.bootstrap import bootstrap
+from ledger.config import Settings
+from ledger.domain.actors import Actor
+from ledger.projections.runner import NotificationLogRunner
+from ledger.register_search import encode_cursor
+
+TOPICS = ["Data Analysis", "Cloud Security", "Machine Learning", "Welding", "Nursing Care",
+          "Accounting", "Tourism Management", "Viticulture", "Software Testing", "Logistics",
+          "Project Management", "Graphic Design", "Cyber Hygiene", "Solar Installation",
+          "Early Childhood Education", "Public Procurement", "Food Safety", "Robotics",
+          "Digital Marketing", "Construction Safety"]
+GEORGIAN = ["მონაცემთა ანალიზი", "ღვინის წარმოება", "ტურიზმის მართვა", "ბუღალტერია",
+            "პროგრამული უზრუნველყოფის ტესტირება"]
+LEVELS = ["Introduction to", "Foundations of", "Applied", "Advanced", "Professional"]
+FORMS = ["online", "onsite", "blended"]
+ISCED = ["0413", "0612", "0613", "0715", "0913", "0411", "1015", "0811", "0613", "0732"]
+KEY = base64.b64encode(hashlib.sha256(b"bench/web.py").digest()).decode()  # a bench's key
+SAMPLES = 400  # timed requests per route
+WARM_UP = 60
+
+
+@dataclass(frozen=True)
+class Size:
+    programmes: int
+    credentials: int
+
+    @property
+    def providers(self) -> int:
+        return max(2, self.programmes // 100)
+
+    @property
+    def learners(self) -> int:
+        return max(10, self.credentials // 10)
+
+    @property
+    def database(self) -> str:
+        return f"bench_web_p{self.programmes}_c{self.credentials}"
+
+
+def database_url(cluster: str, size: Size) -> tuple[str, bool]:
+    """The size's database in the cluster, and whether it is already built."""
+    with psycopg.connect(cluster, autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                               (size.database,)).fetchone()
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{size.database}"')
+    url = urlunparse(urlparse(cluster)._replace(path=f"/{size.database}"))
+    with psycopg.connect(url) as conn:
+        built = conn.execute("SELECT to_regclass('bench_web_built') IS NOT NULL").fetchone()[0]
+    return url, bool(built)
+
+
+def settings_for(url: str, data_dir: Path) -> Settings:
+    return Settings(database_url=url, data_dir=data_dir, master_key=KEY,
+                    kafka_bootstrap_servers=None, read_wait_seconds=60)
+
+
+def wait_all(futures: list) -> list:
+    return [f.result() for f in futures]
+
+
+def build(settings: Settings, size: Size) -> None:
+    """Providers, programmes (approved over the last two years, some lapsed), learners and
+    credentials through the use cases and the group committer, then every read model."""
+    started = time.perf_counter()
+    rng = random.Random(size.programmes)
+    today = commands.today()
+    ledger = bootstrap(settings, run_projections=False)
+    qa = Actor("bench-qa", "qa_body")
+    try:
+        providers = [r.body["id"] for r in wait_all([ledger.submit(commands.register_provider(
+            qa, {"name": f"{rng.choice(TOPICS)} College {n}", "country": "GE",
+                 "kind": "vocational", "legal_identifier": None}))
+            for n in range(size.providers)])]
+        wait_all([ledger.submit(commands.accredit_provider(qa, p, {
+            "valid_from": "2020-01-01", "valid_until": "2030-12-31", "scope": None,
+            "decision_reference": f"NCEQE-{n}"})) for n, p in enumerate(providers)])
+        actors = {p: Actor(f"bench-provider-{n}", "provider", scope=p)
+                  for n, p in enumerate(providers)}
+        owned: dict[str, list[str]] = {p: [] for p in providers}
+        with bar("Programmes (submitted and approved)", size.programmes) as update:
+            for start in range(0, size.programmes, 2000):
+                batch = []
+                for n in range(start, min(start + 2000, size.programmes)):
+                    provider = providers[n % len(providers)]
+                    title = (rng.choice(GEORGIAN) if rng.random() < 0.2 else
+                             f"{rng.choice(LEVELS)} {rng.choice(TOPICS)}") + f" {n}"
+                    spec = {"title": title, "learning_outcomes": ["Do the work well"],
+                            "ects": float(rng.choice([2, 3, 4, 5, 6, 10])),
+                            "eqf_level": rng.randint(3, 7), "assessment_type": "Project",
+                            "participation_form": rng.choice(FORMS),
+                            "quality_assurance": "Internal QA", "isced_f": rng.choice(ISCED),
+                            "language": "ka" if rng.random() < 0.6 else "en"}
+                    batch.append((provider, spec))
+                submitted = wait_all([ledger.submit(commands.submit_programme(
+                    actors[p], p, spec)) for p, spec in batch])
+                decisions = []
+                for (provider, _), outcome in zip(batch, submitted, strict=True):
+                    owned[provider].append(outcome.body["id"])
+                    lapsed = rng.random() < 0.05
+                    approved = today - timedelta(days=1090 if lapsed else rng.randint(1, 700))
+                    decisions.append(ledger.submit(commands.decide_programme(
+                        qa, outcome.body["id"], "approve", {
+                            "approved_on": approved.isoformat(),
+                            "review_due": (approved + timedelta(days=1000)).isoformat()})))
+                wait_all(decisions)
+                update(min(start + 2000, size.programmes))
+        learners: list[str] = []
+        with bar("Learners", size.learners) as update:
+            for start in range(0, size.learners, 2000):
+                batch = range(start, min(start + 2000, size.learners))
+                learners += [r.body["id"] for r in wait_all([ledger.submit(
+                    commands.enrol_learner(actors[providers[0]], ledger.vault, {
+                        "given_name": "Bench", "family_name": f"Learner {n}",
+                        "birth_date": "2000-01-01"})) for n in batch])]
+                update(len(learners))
+        issue(ledger, size, providers, actors, owned, learners)
+    finally:
+        ledger.close()
+    built = time.perf_counter() - started
+    ledger = bootstrap(settings, run_projections=False)
+    try:
+        projecting = time.perf_counter()
+        NotificationLogRunner(ledger.app, ledger.read_models, batch_size=5000).catch_up()
+        projected = time.perf_counter() - projecting
+    finally:
+        ledger.close()
+    with psycopg.connect(settings.database_url) as conn:
+        conn.execute("CREATE TABLE bench_web_built (programmes int, credentials int, "
+                     "events_seconds real, projection_seconds real)")
+        conn.execute("INSERT INTO bench_web_built VALUES (%s, %s, %s, %s)",
+                     (size.programmes, size.credentials, built, projected))
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    print(f"built {size.database}: events {built:.0f} s, read models {projected:.0f} s",
+          file=sys.stderr)
+
+
+def issue(ledger, size: Size, providers: list[str], actors: dict, owned: dict,
+          learners: list[str]) -> None:
+    """The credentials, 10,000 per bulk request, each from one provider's programmes."""
+    async def issue_all(update: Callable[[int], None]) -> None:
+        pending: set[asyncio.Future] = set()
+        done = 0
+        for chunk_no, start in enumerate(range(0, size.credentials, 10_000)):
+            provider = providers[chunk_no % len(providers)]
+            programmes = owned[provider]
+            count = min(10_000, size.credentials - start)
+            items = [(i, {"learner_id": learners[(start + i) % len(learners)],
+                          "microcredential_id": programmes[i % len(programmes)],
+                          "awarded_on": "2025-06-01", "grade": "A"}) for i in range(count)]
+            pending.add(asyncio.ensure_future(ledger.bulk_issue(actors[provider], items, None)))
+            if len(pending) >= 4:
+                finished, pending = await asyncio.wait(pending,
+                                                       return_when=asyncio.FIRST_COMPLETED)
+                done += sum(len(f.result().body["results"]) for f in finished)
+                update(done)
+        for f in asyncio.as_completed(pending):
+            done += len((await f).body["results"])
+            update(done)
+
+    with bar("Credentials (bulk path)", size.credentials) as update:
+        asyncio.run(issue_all(update))
+
+
+# -- measuring -------------------------------------------------------------------------------
+
+def get(path: str) -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+
+
+def measure(port: int, paths: list[str]) -> LoadResult:
+    run_load(port, [get(p) for p in paths[:WARM_UP]], clients=1)
+    result = run_load(port, [get(p) for p in paths], clients=1)
+    bad = {s: n for s, n in result.statuses.items() if s != 200}
+    if bad:
+        print(f"  non-200 answers: {bad} (first path {paths[0]})", file=sys.stderr)
+    return result
+
+
+def routes(url: str, port: int, rng: random.Random) -> tuple[dict[str, list[str]], bool]:
+    """The request paths of each route, sampled from the store; whether pages are HTML."""
+    with psycopg.connect(url) as conn:
+        programmes = [r[0] for r in conn.execute(
+            "SELECT key FROM rm_register WHERE kind_of_entry = 'microcredential' "
+            "AND status = 'approved' ORDER BY random() LIMIT %s", (SAMPLES,))]
+        cursors = [encode_cursor(s, k) for s, k in conn.execute(
+            "SELECT sort_key, key FROM rm_register WHERE kind_of_entry = 'microcredential' "
+            "ORDER BY random() LIMIT %s", (SAMPLES,))]
+        credentials = [r[0] for r in conn.execute(
+            "SELECT key FROM rm_status ORDER BY random() LIMIT %s", (SAMPLES,))]
+    html = httpx.get(f"http://127.0.0.1:{port}/register").headers.get(
+        "content-type", "").startswith("text/html")
+
+    def search(prefix: str) -> list[str]:
+        choices = [
+            lambda: {},
+            lambda: {"cursor": rng.choice(cursors)},
+            lambda: {"eqf_level": rng.randint(3, 7)},
+            lambda: {"isced_f": rng.choice(ISCED)[:2], "language": "ka"},
+            lambda: {"q": rng.choice(TOPICS).split()[-1].lower()},
+            lambda: {"q": rng.choice(GEORGIAN).split()[0][:5]},
+            lambda: {"participation_form": rng.choice(FORMS), "ects_min": 3, "ects_max": 6},
+        ]
+        return [f"{prefix}?{urlencode({'limit': 20, **rng.choice(choices)()})}"
+                for _ in range(SAMPLES)]
+
+    api = search("/v1/register/microcredentials")
+    return {
+        "healthz": ["/healthz"] * SAMPLES,
+        "register page": search("/register") if html else api,
+        "programme page": [(f"/programmes/{p}" if html else
+                            f"/v1/register/microcredentials/{p}")
+                           for p in rng.choices(programmes, k=SAMPLES)],
+        "verification page": [(f"/verify/{c}" if html else f"/v1/verify/{c}")
+                              for c in rng.choices(credentials, k=SAMPLES)],
+        "API register page": api,
+    }, html
+
+
+def run_size(cluster: str, size: Size, rng: random.Random) -> tuple[dict[str, LoadResult], bool]:
+    url, built = database_url(cluster, size)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = settings_for(url, Path(tmp))
+        if not built:
+            build(settings, size)
+        port = free_port()
+        server = Server(settings, port)
+        try:
+            paths, html = routes(url, port, rng)
+            results = {}
+            for name, requests in paths.items():  # healthz first and again last
+                results[name] = measure(port, requests)
+            results["healthz (again)"] = measure(port, paths["healthz"])
+        finally:
+            server.stop()
+    return results, html
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:7.2f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--programmes", type=int, default=10_000)
+    parser.add_argument("--credentials", type=int, default=1_000_000)
+    parser.add_argument("--only-small", action="store_true",
+                        help="measure only the store ten times smaller")
+    args = parser.parse_args()
+    big = Size(args.programmes, args.credentials)
+    small = Size(args.programmes // 10, args.credentials // 10)
+    cluster, _ = cluster_url()
+    rng = random.Random(7)
+    figures: dict[Size, dict[str, LoadResult]] = {}
+    html = False
+    for size in ([small] if args.only_small else [small, big]):
+        print(f"store: {size.programmes:,} programmes, {size.credentials:,} credentials",
+              file=sys.stderr)
+        figures[size], html = run_size(cluster, size, rng)
+    print(f"\npages: {'HTML' if html else 'not served on this branch: the API stands in'}")
+    print(f"{'store':>26} | {'route':<18} | {'p50 ms':>7} | {'p99 ms':>7}")
+    for size, results in figures.items():
+        label = f"{size.programmes:,} prog, {size.credentials:,} cred"
+        for name, result in results.items():
+            print(f"{label:>26} | {name:<18} | {ms(result.percentile(0.5))} | "
+                  f"{ms(result.percentile(0.99))}")
+    if len(figures) == 2:
+        print("\np99 on the big store / p99 on the small store")
+        for name in figures[big]:
+            ratio = figures[big][name].percentile(0.99) / figures[small][name].percentile(0.99)
+            print(f"  {name:<18} {ratio:5.2f}x")
+
+
+if __name__ == "__main__":
+    main()
