@@ -66,8 +66,8 @@ def register_search(request: Request, ledger: LedgerDep,
                     cursor: Annotated[str | None, Query(max_length=400)] = None):
     filters = register.Filters.parse(request.query_params)
     page = register.search_programmes(ledger, filters, cursor or None)
-    next_url = (f"/register?{urlencode(filters.query(cursor=page.next_cursor))}"
-                if page.next_cursor else None)
+    next_url = (f"/register?{urlencode(filters.query(cursor=page['next']))}"
+                if page["next"] else None)
     first_url = f"/register?{urlencode(filters.query())}" if cursor else None
     return render(request, "register.html", page=page, next_url=next_url, first_url=first_url)
 
@@ -78,8 +78,12 @@ def programme(request: Request, programme_id: str, ledger: LedgerDep):
 
 
 @router.get("/providers")
-def providers(request: Request, ledger: LedgerDep):
-    return render(request, "providers.html", providers=register.providers_page(ledger))
+def providers(request: Request, ledger: LedgerDep,
+              cursor: Annotated[str | None, Query(max_length=400)] = None):
+    page = register.providers_page(ledger, cursor or None)
+    next_url = f"/providers?{urlencode({'cursor': page['next']})}" if page["next"] else None
+    return render(request, "providers.html", page=page, next_url=next_url,
+                  first_url="/providers" if cursor else None)
 
 
 @router.get("/providers/{provider_id}")
