@@ -20,6 +20,7 @@ from services.web.templating import Templates
 router = APIRouter(include_in_schema=False)
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # as POST /v1/verify
+FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around the document
 PAGE_PATHS = ("/register", "/programmes", "/providers", "/verify")
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
@@ -111,6 +112,10 @@ def verify_form(request: Request):
 async def verify_upload(request: Request, ledger: LedgerDep):
     """A file or pasted text (multipart or urlencoded form) checked by POST /v1/verify's
     verifier; unreadable input re-shows the form with what is wrong."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + FORM_OVERHEAD:
+        return render(request, "verify.html", status=413, report=None, pasted="",
+                      errors=[{"field": "document", "code": "too_large", "detail": ""}])
     async with request.form(max_files=1, max_fields=4, max_part_size=MAX_UPLOAD_BYTES) as form:
         upload, pasted = form.get("document"), form.get("text")
         content = await upload.read(MAX_UPLOAD_BYTES + 1) if hasattr(upload, "read") else b""

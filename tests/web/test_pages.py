@@ -87,3 +87,11 @@ def test_no_page_loads_anything_from_another_host(site):
                 assert url.startswith(("/", "#", "?")), (path, url)
                 if url.startswith("/static/"):
                     assert http.get(url).status_code == 200, url
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(site):
+    big = b"[" + b"0," * (1536 * 1024) + b"0]"  # 3 MB
+    response = httpx.post(f"{site.base_url}/verify?lang=en", files={"document": ("x.json", big)})
+    assert response.status_code == 413
+    assert "The file must be smaller than 2 MB" in response.text
+    strict_parse(response.text)
