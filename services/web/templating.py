@@ -49,13 +49,11 @@ def build_environment(language: str) -> Environment:
 
 
 class Templates:
-    """Renders a page in a language; every template is compiled once per language."""
+    """Renders a page in a language: each template is compiled on first use and kept (no
+    reloading, no cache eviction), the catalogues were loaded when the app was built."""
 
     def __init__(self) -> None:
         self.environments = {language: build_environment(language) for language in LANGUAGES}
-        for env in self.environments.values():
-            for name in env.list_templates(extensions=["html"]):
-                env.get_template(name)
 
     def render(self, language: str, name: str, **context: object) -> str:
         return self.environments[language].get_template(name).render(**context)
