@@ -2,12 +2,14 @@
 language's catalogue and date and number formats installed in each."""
 
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from services.web import vocabulary
 from services.web.i18n import LANGUAGES, load_translations
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -16,6 +18,7 @@ FORMATS = {"ka": "ka", "en": "en_GB"}
 
 
 def _date_filter(language: str):
+    @lru_cache(maxsize=4096)
     def formatted(value: object) -> str:
         if not value:
             return ""
@@ -32,6 +35,7 @@ def _date_filter(language: str):
 
 
 def _number_filter(language: str):
+    @lru_cache(maxsize=1024)
     def formatted(value: object) -> str:
         return "" if value is None else format_decimal(value, locale=language)
     return formatted
@@ -41,7 +45,9 @@ def build_environment(language: str) -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(),
                       auto_reload=False, cache_size=-1,
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
-    env.install_gettext_translations(load_translations(language), newstyle=True)
+    translations = load_translations(language)
+    env.install_gettext_translations(translations, newstyle=True)
+    env.globals["words"] = vocabulary.translated(translations.gettext)
     env.filters["date"] = _date_filter(FORMATS[language])
     env.filters["number"] = _number_filter(FORMATS[language])
     env.globals["language"] = language

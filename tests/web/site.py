@@ -27,6 +27,11 @@ class Site:
         body = response.json()
         return body if isinstance(body, list) else body["credentials"]
 
+    def ob3(self, status: str) -> dict[str, Any]:
+        """The signed OB 3.0 credential of the credential in this status."""
+        wanted = self.credentials[status]
+        return next(c for c in self.ob3_credentials() if c["id"].endswith(f"/{wanted}"))
+
     def pdf(self) -> bytes:
         caller = self.api.as_("learner", self.learner_id)
         response = caller.get(f"/v1/learners/{self.learner_id}/exports/pdf",

@@ -75,8 +75,7 @@ def _upload(page: Page, site: Site, name: str, document: dict) -> None:
 
 
 def test_uploading_a_genuine_ob3_passes_and_a_tampered_one_fails(site: Site, page: Page, shots):
-    genuine = next(c for c in site.ob3_credentials()
-                   if c["id"].endswith(site.credentials["active"]))
+    genuine = site.ob3("active")
     _upload(page, site, "badge.json", genuine)
     expect(page.locator("h1")).to_have_text("The credential is genuine and valid")
     expect(page.locator(".check-failed")).to_have_count(0)
@@ -90,6 +89,11 @@ def test_uploading_a_genuine_ob3_passes_and_a_tampered_one_fails(site: Site, pag
     expect(page.locator(".check-failed")).to_contain_text(
         ["The signature is intact (nothing was changed after signing)"])
     shots.take(page, "tampered")
+
+    _upload(page, site, "revoked.json", site.ob3("revoked"))
+    expect(page.locator("h1")).to_have_text("The credential failed the check")
+    expect(page.locator(".check-failed")).to_contain_text(["It has not been revoked"])
+    expect(page.locator(".check-passed").first).to_contain_text("The signature is intact")
 
 
 def test_an_upload_that_is_not_json_is_shown_as_an_error_on_the_form(site: Site, page: Page):
@@ -144,7 +148,7 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_page(site: Site, brow
     paths = [*page_paths(site), *ERROR_PAGES, "/verify?upload"]
     for number, path in enumerate(paths):
         if path == "/verify?upload":  # the result of an upload, then the form with errors
-            _upload(page, site, "badge.json", site.ob3_credentials()[0])
+            _upload(page, site, "badge.json", site.ob3("active"))
         else:
             page.goto(f"{site.base_url}{path}")
         page.add_script_tag(path=str(AXE))
@@ -167,7 +171,7 @@ def test_every_page_works_with_javascript_disabled(site: Site, browser: Browser)
         assert response is not None and response.status == 200, path
         expect(page.locator("h1")).to_be_visible()
     response = page.goto(f"{site.base_url}/verify")
-    page.fill("#text", json.dumps(site.ob3_credentials()[0]))
+    page.fill("#text", json.dumps(site.ob3("active")))
     page.click("form[action='/verify'] button[type=submit]")
     expect(page.locator("h1")).to_have_text("The credential is genuine and valid")
     context.close()
