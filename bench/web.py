@@ -264,7 +264,7 @@ def run_size(cluster: str, size: Size, rng: random.Random) -> tuple[dict[str, Lo
         if not built:
             build(settings, size)
         port = free_port()
-        server = Server(settings, port)
+        server = Server(settings, port, ready_seconds=300)  # a busy machine starts slowly
         try:
             paths, html = routes(url, port, rng)
             results = {}
