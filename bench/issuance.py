@@ -128,6 +128,7 @@ class Server:
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline or self.process.poll() is not None:
+                self.process.kill()  # never leave a half-started server behind
                 raise RuntimeError("ledger serve did not become ready")
             time.sleep(0.1)
 

@@ -82,7 +82,9 @@ def database_url(cluster: str, size: Size) -> tuple[str, bool]:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                                (size.database,)).fetchone()
         if not exists:
-            admin.execute(f'CREATE DATABASE "{size.database}"')
+            # UTF-8 character classes whatever the cluster's default: pg_trgm indexes Georgian.
+            admin.execute(f'CREATE DATABASE "{size.database}" TEMPLATE template0 '
+                          "LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'")
     url = urlunparse(urlparse(cluster)._replace(path=f"/{size.database}"))
     with psycopg.connect(url) as conn:
         built = conn.execute("SELECT to_regclass('bench_web_built') IS NOT NULL").fetchone()[0]
@@ -116,7 +118,8 @@ def build(settings: Settings, size: Size) -> None:
             "decision_reference": f"NCEQE-{n}"})) for n, p in enumerate(providers)])
         actors = {p: Actor(f"bench-provider-{n}", "provider", scope=p)
                   for n, p in enumerate(providers)}
-        owned: dict[str, list[str]] = {p: [] for p in providers}
+        # A provider's programmes in date, each with a day it was approved on (awards then).
+        owned: dict[str, list[tuple[str, str]]] = {p: [] for p in providers}
         with bar("Programmes (submitted and approved)", size.programmes) as update:
             for start in range(0, size.programmes, 2000):
                 batch = []
@@ -135,9 +138,10 @@ def build(settings: Settings, size: Size) -> None:
                     actors[p], p, spec)) for p, spec in batch])
                 decisions = []
                 for (provider, _), outcome in zip(batch, submitted, strict=True):
-                    owned[provider].append(outcome.body["id"])
                     lapsed = rng.random() < 0.05
                     approved = today - timedelta(days=1090 if lapsed else rng.randint(1, 700))
+                    if not lapsed:
+                        owned[provider].append((outcome.body["id"], approved.isoformat()))
                     decisions.append(ledger.submit(commands.decide_programme(
                         qa, outcome.body["id"], "approve", {
                             "approved_on": approved.isoformat(),
@@ -156,7 +160,11 @@ def build(settings: Settings, size: Size) -> None:
         issue(ledger, size, providers, actors, owned, learners)
     finally:
         ledger.close()
-    built = time.perf_counter() - started
+    project_and_mark(settings, size, time.perf_counter() - started)
+
+
+def project_and_mark(settings: Settings, size: Size, events_seconds: float) -> None:
+    """Every read model caught up with the store, then the store marked as built."""
     ledger = bootstrap(settings, run_projections=False)
     try:
         projecting = time.perf_counter()
@@ -168,11 +176,27 @@ def build(settings: Settings, size: Size) -> None:
         conn.execute("CREATE TABLE bench_web_built (programmes int, credentials int, "
                      "events_seconds real, projection_seconds real)")
         conn.execute("INSERT INTO bench_web_built VALUES (%s, %s, %s, %s)",
-                     (size.programmes, size.credentials, built, projected))
+                     (size.programmes, size.credentials, events_seconds, projected))
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
-    print(f"built {size.database}: events {built:.0f} s, read models {projected:.0f} s",
+    print(f"built {size.database}: events {events_seconds:.0f} s, read models {projected:.0f} s",
           file=sys.stderr)
+
+
+def has_events(url: str) -> bool:
+    with psycopg.connect(url) as conn:
+        return bool(conn.execute("SELECT to_regclass('ledger_events') IS NOT NULL").fetchone()[0]
+                    and conn.execute("SELECT EXISTS (SELECT 1 FROM ledger_events)"
+                                     ).fetchone()[0])
+
+
+def contents(url: str) -> tuple[int, int]:
+    """What the store holds: programmes in the register, credentials."""
+    with psycopg.connect(url) as conn:
+        programmes = conn.execute("SELECT count(*) FROM rm_register "
+                                  "WHERE kind_of_entry = 'microcredential'").fetchone()[0]
+        credentials = conn.execute("SELECT count(*) FROM rm_status").fetchone()[0]
+    return programmes, credentials
 
 
 def issue(ledger, size: Size, providers: list[str], actors: dict, owned: dict,
@@ -186,20 +210,31 @@ def issue(ledger, size: Size, providers: list[str], actors: dict, owned: dict,
             programmes = owned[provider]
             count = min(10_000, size.credentials - start)
             items = [(i, {"learner_id": learners[(start + i) % len(learners)],
-                          "microcredential_id": programmes[i % len(programmes)],
-                          "awarded_on": "2025-06-01", "grade": "A"}) for i in range(count)]
+                          "microcredential_id": programmes[i % len(programmes)][0],
+                          "awarded_on": programmes[i % len(programmes)][1], "grade": "A"})
+                     for i in range(count)]
             pending.add(asyncio.ensure_future(ledger.bulk_issue(actors[provider], items, None)))
             if len(pending) >= 4:
                 finished, pending = await asyncio.wait(pending,
                                                        return_when=asyncio.FIRST_COMPLETED)
-                done += sum(len(f.result().body["results"]) for f in finished)
+                for f in finished:
+                    count_results(f.result().body["results"])
+                done = issued + failed[0]
                 update(done)
         for f in asyncio.as_completed(pending):
-            done += len((await f).body["results"])
-            update(done)
+            count_results((await f).body["results"])
+            update(issued + failed[0])
+
+    issued, failed = 0, [0]
+
+    def count_results(results: list[dict]) -> None:
+        nonlocal issued
+        issued += sum(r["status"] == "created" for r in results)
+        failed[0] += sum(r["status"] != "created" for r in results)
 
     with bar("Credentials (bulk path)", size.credentials) as update:
         asyncio.run(issue_all(update))
+    print(f"credentials: {issued:,} issued, {failed[0]:,} failed", file=sys.stderr)
 
 
 # -- measuring -------------------------------------------------------------------------------
@@ -257,11 +292,15 @@ def routes(url: str, port: int, rng: random.Random) -> tuple[dict[str, list[str]
     }, html
 
 
-def run_size(cluster: str, size: Size, rng: random.Random) -> tuple[dict[str, LoadResult], bool]:
+def run_size(cluster: str, size: Size, rng: random.Random, finish_partial: bool
+             ) -> tuple[dict[str, LoadResult], bool, tuple[int, int]]:
     url, built = database_url(cluster, size)
     with tempfile.TemporaryDirectory() as tmp:
         settings = settings_for(url, Path(tmp))
-        if not built:
+        if not built and finish_partial and has_events(url):
+            print("an interrupted build: measuring what it stored", file=sys.stderr)
+            project_and_mark(settings, size, 0.0)
+        elif not built:
             build(settings, size)
         port = free_port()
         server = Server(settings, port, ready_seconds=300)  # a busy machine starts slowly
@@ -273,7 +312,7 @@ def run_size(cluster: str, size: Size, rng: random.Random) -> tuple[dict[str, Lo
             results["healthz (again)"] = measure(port, paths["healthz"])
         finally:
             server.stop()
-    return results, html
+    return results, html, contents(url)
 
 
 def ms(seconds: float) -> str:
@@ -286,21 +325,25 @@ def main() -> None:
     parser.add_argument("--credentials", type=int, default=1_000_000)
     parser.add_argument("--only-small", action="store_true",
                         help="measure only the store ten times smaller")
+    parser.add_argument("--finish-partial", action="store_true",
+                        help="a store whose build was interrupted: project and measure what it "
+                        "holds (the table says how much) instead of building it again")
     args = parser.parse_args()
     big = Size(args.programmes, args.credentials)
     small = Size(args.programmes // 10, args.credentials // 10)
     cluster, _ = cluster_url()
     rng = random.Random(7)
     figures: dict[Size, dict[str, LoadResult]] = {}
+    held: dict[Size, tuple[int, int]] = {}
     html = False
     for size in ([small] if args.only_small else [small, big]):
         print(f"store: {size.programmes:,} programmes, {size.credentials:,} credentials",
               file=sys.stderr)
-        figures[size], html = run_size(cluster, size, rng)
+        figures[size], html, held[size] = run_size(cluster, size, rng, args.finish_partial)
     print(f"\npages: {'HTML' if html else 'not served on this branch: the API stands in'}")
     print(f"{'store':>26} | {'route':<18} | {'p50 ms':>7} | {'p99 ms':>7}")
     for size, results in figures.items():
-        label = f"{size.programmes:,} prog, {size.credentials:,} cred"
+        label = f"{held[size][0]:,} prog, {held[size][1]:,} cred"
         for name, result in results.items():
             print(f"{label:>26} | {name:<18} | {ms(result.percentile(0.5))} | "
                   f"{ms(result.percentile(0.99))}")
