@@ -11,9 +11,12 @@
 Two stores: --programmes/--credentials (default 10,000 programmes and 1,000,000 credentials)
 and one ten times smaller. Each is built once through the bulk path (the group committer, no
 HTTP: the audit benchmark's way), projected, and kept in .cache/bench-postgres as a database
-named by its size, so re-runs only measure. Requests go one at a time over one keep-alive
-connection (latency, not throughput). Prints p50 and p99 per route and the big store's p99
-against the small one's. Not a test: figures, never assertions.
+named by its size, so re-runs only measure (--finish-partial measures what an interrupted
+build stored). Both stores are served at once, and the requests of every route on both are
+sent one at a time (latency, not throughput) in one shuffled sequence, over one keep-alive
+connection per server, so that every figure meets the same background load. Prints p50 and p99
+per route and store, and the big store's against the small one's. Not a test: figures, never
+assertions.
 """
 
 import argparse
@@ -34,7 +37,8 @@ import httpx
 import psycopg
 
 from bench.issuance import Server, cluster_url, free_port
-from bench.loadgen import LoadResult, run_load
+from bench.loadgen import LoadResult
+from bench.loadgen import _read_response as read_response
 from ledger import commands
 from ledger.audit.progress import bar
 from ledger.bootstrap import bootstrap
@@ -54,8 +58,10 @@ LEVELS = ["Introduction to", "Foundations of", "Applied", "Advanced", "Professio
 FORMS = ["online", "onsite", "blended"]
 ISCED = ["0413", "0612", "0613", "0715", "0913", "0411", "1015", "0811", "0613", "0732"]
 KEY = base64.b64encode(hashlib.sha256(b"bench/web.py").digest()).decode()  # a bench's key
-SAMPLES = 400  # timed requests per route
+SAMPLES = 400  # timed requests per route and store
 WARM_UP = 60
+ROUTES = ("healthz", "register page", "programme page", "verification page",
+          "API register page")
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,9 @@ def database_url(cluster: str, size: Size) -> tuple[str, bool]:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                                (size.database,)).fetchone()
         if not exists:
-            admin.execute(f'CREATE DATABASE "{size.database}"')
+            # UTF-8 character classes whatever the cluster's default: pg_trgm indexes Georgian.
+            admin.execute(f'CREATE DATABASE "{size.database}" TEMPLATE template0 '
+                          "LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'")
     url = urlunparse(urlparse(cluster)._replace(path=f"/{size.database}"))
     with psycopg.connect(url) as conn:
         built = conn.execute("SELECT to_regclass('bench_web_built') IS NOT NULL").fetchone()[0]
@@ -116,7 +124,8 @@ def build(settings: Settings, size: Size) -> None:
             "decision_reference": f"NCEQE-{n}"})) for n, p in enumerate(providers)])
         actors = {p: Actor(f"bench-provider-{n}", "provider", scope=p)
                   for n, p in enumerate(providers)}
-        owned: dict[str, list[str]] = {p: [] for p in providers}
+        # A provider's programmes in date, each with a day it was approved on (awards then).
+        owned: dict[str, list[tuple[str, str]]] = {p: [] for p in providers}
         with bar("Programmes (submitted and approved)", size.programmes) as update:
             for start in range(0, size.programmes, 2000):
                 batch = []
@@ -135,9 +144,10 @@ def build(settings: Settings, size: Size) -> None:
                     actors[p], p, spec)) for p, spec in batch])
                 decisions = []
                 for (provider, _), outcome in zip(batch, submitted, strict=True):
-                    owned[provider].append(outcome.body["id"])
                     lapsed = rng.random() < 0.05
                     approved = today - timedelta(days=1090 if lapsed else rng.randint(1, 700))
+                    if not lapsed:
+                        owned[provider].append((outcome.body["id"], approved.isoformat()))
                     decisions.append(ledger.submit(commands.decide_programme(
                         qa, outcome.body["id"], "approve", {
                             "approved_on": approved.isoformat(),
@@ -156,7 +166,11 @@ def build(settings: Settings, size: Size) -> None:
         issue(ledger, size, providers, actors, owned, learners)
     finally:
         ledger.close()
-    built = time.perf_counter() - started
+    project_and_mark(settings, size, time.perf_counter() - started)
+
+
+def project_and_mark(settings: Settings, size: Size, events_seconds: float) -> None:
+    """Every read model caught up with the store, then the store marked as built."""
     ledger = bootstrap(settings, run_projections=False)
     try:
         projecting = time.perf_counter()
@@ -168,11 +182,27 @@ def build(settings: Settings, size: Size) -> None:
         conn.execute("CREATE TABLE bench_web_built (programmes int, credentials int, "
                      "events_seconds real, projection_seconds real)")
         conn.execute("INSERT INTO bench_web_built VALUES (%s, %s, %s, %s)",
-                     (size.programmes, size.credentials, built, projected))
+                     (size.programmes, size.credentials, events_seconds, projected))
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
-    print(f"built {size.database}: events {built:.0f} s, read models {projected:.0f} s",
+    print(f"built {size.database}: events {events_seconds:.0f} s, read models {projected:.0f} s",
           file=sys.stderr)
+
+
+def has_events(url: str) -> bool:
+    with psycopg.connect(url) as conn:
+        return bool(conn.execute("SELECT to_regclass('ledger_events') IS NOT NULL").fetchone()[0]
+                    and conn.execute("SELECT EXISTS (SELECT 1 FROM ledger_events)"
+                                     ).fetchone()[0])
+
+
+def contents(url: str) -> tuple[int, int]:
+    """What the store holds: programmes in the register, credentials."""
+    with psycopg.connect(url) as conn:
+        programmes = conn.execute("SELECT count(*) FROM rm_register "
+                                  "WHERE kind_of_entry = 'microcredential'").fetchone()[0]
+        credentials = conn.execute("SELECT count(*) FROM rm_status").fetchone()[0]
+    return programmes, credentials
 
 
 def issue(ledger, size: Size, providers: list[str], actors: dict, owned: dict,
@@ -186,20 +216,31 @@ def issue(ledger, size: Size, providers: list[str], actors: dict, owned: dict,
             programmes = owned[provider]
             count = min(10_000, size.credentials - start)
             items = [(i, {"learner_id": learners[(start + i) % len(learners)],
-                          "microcredential_id": programmes[i % len(programmes)],
-                          "awarded_on": "2025-06-01", "grade": "A"}) for i in range(count)]
+                          "microcredential_id": programmes[i % len(programmes)][0],
+                          "awarded_on": programmes[i % len(programmes)][1], "grade": "A"})
+                     for i in range(count)]
             pending.add(asyncio.ensure_future(ledger.bulk_issue(actors[provider], items, None)))
             if len(pending) >= 4:
                 finished, pending = await asyncio.wait(pending,
                                                        return_when=asyncio.FIRST_COMPLETED)
-                done += sum(len(f.result().body["results"]) for f in finished)
+                for f in finished:
+                    count_results(f.result().body["results"])
+                done = issued + failed[0]
                 update(done)
         for f in asyncio.as_completed(pending):
-            done += len((await f).body["results"])
-            update(done)
+            count_results((await f).body["results"])
+            update(issued + failed[0])
+
+    issued, failed = 0, [0]
+
+    def count_results(results: list[dict]) -> None:
+        nonlocal issued
+        issued += sum(r["status"] == "created" for r in results)
+        failed[0] += sum(r["status"] != "created" for r in results)
 
     with bar("Credentials (bulk path)", size.credentials) as update:
         asyncio.run(issue_all(update))
+    print(f"credentials: {issued:,} issued, {failed[0]:,} failed", file=sys.stderr)
 
 
 # -- measuring -------------------------------------------------------------------------------
@@ -208,13 +249,37 @@ def get(path: str) -> bytes:
     return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
 
 
-def measure(port: int, paths: list[str]) -> LoadResult:
-    run_load(port, [get(p) for p in paths[:WARM_UP]], clients=1)
-    result = run_load(port, [get(p) for p in paths], clients=1)
-    bad = {s: n for s, n in result.statuses.items() if s != 200}
-    if bad:
-        print(f"  non-200 answers: {bad} (first path {paths[0]})", file=sys.stderr)
-    return result
+Sample = tuple["Size", str, str]  # (store, route, path)
+
+
+def measure(ports: dict["Size", int], samples: list[Sample]) -> dict[tuple, LoadResult]:
+    """Every request once, one at a time, in the given (shuffled) order, over one keep-alive
+    connection per server: every route of every store meets the same background load."""
+    async def main() -> dict[tuple, LoadResult]:
+        connections = {size: await asyncio.open_connection("127.0.0.1", port)
+                       for size, port in ports.items()}
+        results: dict[tuple, LoadResult] = {}
+        try:
+            for size, route, path in samples:
+                reader, writer = connections[size]
+                started = time.perf_counter()
+                writer.write(get(path))
+                status, _ = await read_response(reader)
+                result = results.setdefault((size, route), LoadResult(0, 0.0))
+                result.latencies.append(time.perf_counter() - started)
+                result.requests += 1
+                result.statuses[status] = result.statuses.get(status, 0) + 1
+        finally:
+            for _, writer in connections.values():
+                writer.close()
+        return results
+
+    results = asyncio.run(main())
+    for (size, route), result in results.items():
+        bad = {s: n for s, n in result.statuses.items() if s != 200}
+        if bad:
+            print(f"  {size.database} {route}: non-200 answers {bad}", file=sys.stderr)
+    return results
 
 
 def routes(url: str, port: int, rng: random.Random) -> tuple[dict[str, list[str]], bool]:
@@ -257,23 +322,15 @@ def routes(url: str, port: int, rng: random.Random) -> tuple[dict[str, list[str]
     }, html
 
 
-def run_size(cluster: str, size: Size, rng: random.Random) -> tuple[dict[str, LoadResult], bool]:
+def prepare(cluster: str, size: Size, data_dir: Path, finish_partial: bool) -> Settings:
     url, built = database_url(cluster, size)
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = settings_for(url, Path(tmp))
-        if not built:
-            build(settings, size)
-        port = free_port()
-        server = Server(settings, port)
-        try:
-            paths, html = routes(url, port, rng)
-            results = {}
-            for name, requests in paths.items():  # healthz first and again last
-                results[name] = measure(port, requests)
-            results["healthz (again)"] = measure(port, paths["healthz"])
-        finally:
-            server.stop()
-    return results, html
+    settings = settings_for(url, data_dir)
+    if not built and finish_partial and has_events(url):
+        print("an interrupted build: measuring what it stored", file=sys.stderr)
+        project_and_mark(settings, size, 0.0)
+    elif not built:
+        build(settings, size)
+    return settings
 
 
 def ms(seconds: float) -> str:
@@ -286,29 +343,56 @@ def main() -> None:
     parser.add_argument("--credentials", type=int, default=1_000_000)
     parser.add_argument("--only-small", action="store_true",
                         help="measure only the store ten times smaller")
+    parser.add_argument("--finish-partial", action="store_true",
+                        help="a store whose build was interrupted: project and measure what it "
+                        "holds (the table says how much) instead of building it again")
     args = parser.parse_args()
     big = Size(args.programmes, args.credentials)
     small = Size(args.programmes // 10, args.credentials // 10)
     cluster, _ = cluster_url()
     rng = random.Random(7)
-    figures: dict[Size, dict[str, LoadResult]] = {}
+    sizes = [small] if args.only_small else [small, big]
+    servers: dict[Size, Server] = {}
+    samples: list[Sample] = []
+    warm_up: list[Sample] = []
+    held: dict[Size, tuple[int, int]] = {}
     html = False
-    for size in ([small] if args.only_small else [small, big]):
-        print(f"store: {size.programmes:,} programmes, {size.credentials:,} credentials",
-              file=sys.stderr)
-        figures[size], html = run_size(cluster, size, rng)
-    print(f"\npages: {'HTML' if html else 'not served on this branch: the API stands in'}")
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            for size in sizes:
+                print(f"store: {size.programmes:,} programmes, {size.credentials:,} "
+                      "credentials", file=sys.stderr)
+                settings = prepare(cluster, size, Path(tmp) / size.database,
+                                   args.finish_partial)
+                held[size] = contents(settings.database_url)
+                port = free_port()
+                # A busy machine can take long to start a server.
+                servers[size] = Server(settings, port, ready_seconds=300)
+                paths, html = routes(settings.database_url, port, rng)
+                for route, requests in paths.items():
+                    samples += [(size, route, path) for path in requests]
+                    warm_up += [(size, route, path) for path in requests[:WARM_UP // 5]]
+            rng.shuffle(samples)
+            measure({s: v.port for s, v in servers.items()}, warm_up)
+            figures = measure({s: v.port for s, v in servers.items()}, samples)
+        finally:
+            for server in servers.values():
+                server.stop()
+    print(f"\npages: {'HTML' if html else 'not served on this branch: the API stands in'}"
+          " (requests of all routes and both stores interleaved in one shuffled sequence)")
     print(f"{'store':>26} | {'route':<18} | {'p50 ms':>7} | {'p99 ms':>7}")
-    for size, results in figures.items():
-        label = f"{size.programmes:,} prog, {size.credentials:,} cred"
-        for name, result in results.items():
-            print(f"{label:>26} | {name:<18} | {ms(result.percentile(0.5))} | "
+    for size in sizes:
+        label = f"{held[size][0]:,} prog, {held[size][1]:,} cred"
+        for route in ROUTES:
+            result = figures[(size, route)]
+            print(f"{label:>26} | {route:<18} | {ms(result.percentile(0.5))} | "
                   f"{ms(result.percentile(0.99))}")
-    if len(figures) == 2:
-        print("\np99 on the big store / p99 on the small store")
-        for name in figures[big]:
-            ratio = figures[big][name].percentile(0.99) / figures[small][name].percentile(0.99)
-            print(f"  {name:<18} {ratio:5.2f}x")
+    if len(sizes) == 2:
+        print("\nbig store / small store:   p50    p99")
+        for route in ROUTES:
+            b, s = figures[(big, route)], figures[(small, route)]
+            print(f"  {route:<18} {b.percentile(0.5) / s.percentile(0.5):5.2f}x "
+                  f"{b.percentile(0.99) / s.percentile(0.99):5.2f}x")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ DEFAULT_LIMIT = 20
 TABLE = "rm_register"
 # Fields of a document that only serve the search (or are internal to the projection).
 INTERNAL = {"kind_of_entry", "sort_key", "search", "window_from", "window_until",
-            "window_ended", "history", "endings", "withdrawals"}
+            "window_ended", "history", "endings", "withdrawals", "pathways"}
 DECISIONS = {"Submitted", "Approved", "Rejected", "Withdrawn", "Registered", "Accredited",
              "AccreditationRenewed", "AccreditationWithdrawn", "Defined", "Retired"}
 
