@@ -102,7 +102,7 @@ def free_port() -> int:
 
 class Server:
     def __init__(self, settings: Settings, port: int, profile: str | None = None,
-                 separate_projector: bool = False) -> None:
+                 separate_projector: bool = False, ready_seconds: float = 30) -> None:
         env = {**os.environ, "DATABASE_URL": settings.database_url,
                "LEDGER_MASTER_KEY": settings.master_key, "LEDGER_ENVIRONMENT": "production"}
         self.port = port
@@ -120,7 +120,7 @@ class Server:
                        "-o", profile, "--", *command]
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + ready_seconds
         while True:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
@@ -128,6 +128,7 @@ class Server:
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline or self.process.poll() is not None:
+                self.process.kill()  # never leave a half-started server behind
                 raise RuntimeError("ledger serve did not become ready")
             time.sleep(0.1)
 

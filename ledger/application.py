@@ -21,11 +21,11 @@ from ledger.domain.actors import Actor
 from ledger.domain.errors import Forbidden, NotFound
 from ledger.portability import Portability
 from ledger.projections.progress import KafkaWatermarks, StoredPositions
-from ledger.projections.register import programme_approved_on, provider_accredited_on
 from ledger.projections.replay import Replayer
 from ledger.projections.runner import NotificationLogRunner
 from ledger.projections.store import ReadModelStore
 from ledger.projections.transcripts import Transcripts, assemble, present
+from ledger.register_search import ProgrammeFilters, ProviderFilters, PublicRegister
 from ledger.standards import Standards
 from ledger.status_lists import StatusLists, status_entries
 from ledger.store.certificates import XmlSigningKeys
@@ -79,6 +79,11 @@ class Ledger:
     status_lists: StatusLists
     portability: "Portability"
     xml_keys: XmlSigningKeys
+
+    @property
+    def public_register(self) -> PublicRegister:
+        """The register's searches and entries (ledger/register_search.py)."""
+        return PublicRegister(self.database)
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -180,26 +185,12 @@ class Ledger:
 
     def register(self, kind: str, q: str | None, provider_id: str | None,
                  eqf_level: int | None, on: str) -> list[dict[str, Any]]:
-        everything = self.read_models.all("register")
-        accredited = {d["id"] for d in everything
-                      if d["kind_of_entry"] == "provider" and provider_accredited_on(d, on)}
-        entries = [d for d in everything if d["kind_of_entry"] == kind]
+        """Every listed provider or programme matching the filters (tests, the demo)."""
         if kind == "provider":
-            entries = [d for d in entries if provider_accredited_on(d, on)]
-            if provider_id:
-                entries = [d for d in entries if d["id"] == provider_id]
-        else:
-            # Listed while approved and in date, and while its provider is accredited.
-            entries = [d for d in entries
-                       if programme_approved_on(d, on) and d["provider_id"] in accredited]
-            if provider_id:
-                entries = [d for d in entries if d["provider_id"] == provider_id]
-            if eqf_level is not None:
-                entries = [d for d in entries if d["eqf_level"] == eqf_level]
-        if q:
-            needle = q.casefold()
-            entries = [d for d in entries if needle in d.get("name", d.get("title", "")).casefold()]
-        return entries
+            return list(self.public_register.all_providers(
+                ProviderFilters(q=q, provider_id=provider_id), on))
+        return list(self.public_register.all_programmes(
+            ProgrammeFilters(q=q, provider_id=provider_id, eqf_level=eqf_level), on))
 
     def verify(self, credential_id: str) -> dict[str, Any]:
         status = self.read_models.get("status", credential_id)

@@ -66,7 +66,8 @@ def serve(
         ledger.close()
         raise
     where = (settings.database_url and "PostgreSQL") or f"SQLite in {settings.data_dir}"
-    typer.echo(f"Ledger API on http://{host}:{port} (store: {where}; docs at /docs)", err=True)
+    typer.echo(f"Ledger on http://{host}:{port}: public pages at /, API under /v1, docs at "
+               f"/docs (store: {where})", err=True)
     # The app closes the ledger in its shutdown; uvicorn then re-raises the stopping signal.
     uvicorn.run(create_app(ledger, close_on_shutdown=True), host=host, port=port,
                 log_level="warning", access_log=False)

@@ -76,6 +76,9 @@ def decide_programme(actor: Actor, programme_id: str, decision: str,
             programme.approve(actor=actor, approved_on=details.get("approved_on")
                               or today().isoformat(), review_due=details["review_due"],
                               today=today())
+        elif decision == "withdraw":
+            programme.withdraw(actor=actor, reason=details["reason"],
+                               effective_on=details["effective_on"])
         else:
             programme.reject(actor=actor, reason=details["reason"], today=today().isoformat())
         return Outcome(200, {"id": programme_id, "status": programme.status})

@@ -96,8 +96,9 @@ class PublicUrls:
         return f"{self.base}/v1/learners/{learner_id}/exports/{kind}"
 
     def verification(self, credential_id: str) -> str:
-        """Where anyone can check a credential (the PDF's link and QR code)."""
-        return f"{self.base}/v1/verify/{credential_id}"
+        """Where anyone can check a credential (the PDF's link and QR code): a page for
+        people that answers like GET /v1/verify/{id} to `Accept: application/json`."""
+        return f"{self.base}/verify/{credential_id}"
 
     def status_list(self, list_id: str) -> str:
         return f"{self.base}/v1/status-lists/{list_id}"

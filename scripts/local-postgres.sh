@@ -248,11 +248,13 @@ show_log_tail() {
     fi
 }
 
+# Collation C (byte order), character classes of UTF-8 (C.UTF-8): pg_trgm then indexes
+# Georgian text as it does Latin (under LC_CTYPE C it takes no trigram from non-ASCII letters).
 init_cluster() {
     local port="$1" sockdir="$RUN_DIR" initdb_out
     log "initialising fresh cluster in $DATA_DIR"
     if ! initdb_out="$(as_pg "$BIN_DIR/initdb" -D "$DATA_DIR" -U "$DB_USER" -A trust \
-        --encoding=UTF8 --locale=C --no-instructions 2>&1)"; then
+        --encoding=UTF8 --locale=C --lc-ctype=C.UTF-8 --no-instructions 2>&1)"; then
         printf '%s\n' "$initdb_out" >&2
         die "initdb failed"
     fi

@@ -28,6 +28,17 @@ if [ "$(cat tests/js/node_modules/.lock-sha256 2>/dev/null)" != "$lock_sum" ]; t
   echo "$lock_sum" > tests/js/node_modules/.lock-sha256
 fi
 
+# The pages' browser tests drive Debian's Chromium (Playwright with executable_path, never
+# `playwright install`) and read the PDF's QR codes with zbarimg (Debian: zbar-tools).
+if { ! command -v chromium >/dev/null || ! command -v zbarimg >/dev/null; } \
+    && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq chromium zbar-tools >/dev/null
+fi
+# axe-core for the accessibility tests, pinned by tests/web/axe/package-lock.json.
+if [ ! -f tests/web/axe/node_modules/axe-core/axe.min.js ]; then
+  (cd tests/web/axe && npm ci --no-audit --no-fund --silent)
+fi
+
 started_postgres=""
 cleanup() {
   if [ -n "$started_postgres" ]; then bash scripts/local-postgres.sh stop >/dev/null 2>&1 || true; fi

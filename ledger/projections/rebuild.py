@@ -25,7 +25,17 @@ from typing import TYPE_CHECKING, Any
 from ledger.projections.base import Document, Projection
 from ledger.projections.envelope import Envelope, from_row
 from ledger.projections.replay import Replayer
-from ledger.projections.store import ReadModelStore, document_schema, indexed, stored_row
+from ledger.projections.store import (
+    ReadModelStore,
+    document_schema,
+    extra_indexes,
+    index_suffixes,
+    indexed,
+    projection_schema,
+    search_column,
+    search_schema,
+    stored_row,
+)
 from ledger.store.database import Cursor
 
 if TYPE_CHECKING:
@@ -47,6 +57,8 @@ class ShadowOf:
         self.live_table = projection.table
         self.table = projection.table + SHADOW_SUFFIX
         self.indexed = indexed(projection)
+        self.indexes = extra_indexes(projection)
+        self.search = search_column(projection)
 
     def keys(self, envelope: Envelope) -> list[str]:
         return self.projection.keys(envelope)
@@ -95,8 +107,11 @@ class ShadowRebuild:
     # -- building ----------------------------------------------------------------------------
 
     def _create_shadow(self) -> None:
-        self.database.execute_script([f"DROP TABLE IF EXISTS {self.shadow.table}",
-                                      *document_schema(self.shadow.table, self.shadow.indexed)])
+        # SQLite: the shadow gets no search table; the live one's is rebuilt at the switch.
+        schema = (projection_schema(self.shadow, self.shadow.table, True)
+                  if self.database.postgres else
+                  document_schema(self.shadow.table, self.shadow.indexed, self.shadow.indexes))
+        self.database.execute_script([f"DROP TABLE IF EXISTS {self.shadow.table}", *schema])
 
     def _fill(self) -> None:
         """Fold the log up to its current head in memory, then write the documents."""
@@ -177,15 +192,22 @@ class ShadowRebuild:
     def _rename_indexes(self, cursor: Cursor) -> None:
         """The shadow's indexes take the live names (the next start creates none twice)."""
         live, shadow = self.shadow.live_table, self.shadow.table
-        suffixes = ["owner", *self.shadow.indexed]
+        suffixes = index_suffixes(self.shadow)
         if self.database.postgres:
+            if self.shadow.search:
+                suffixes.append(f"{self.shadow.search}_trgm")
             for suffix in [*suffixes, "pkey"]:
                 cursor.execute(f"ALTER INDEX {shadow}_{suffix} RENAME TO {live}_{suffix}")
             return
         for suffix in suffixes:  # SQLite cannot rename an index: build it under its name
             cursor.execute(f"DROP INDEX {shadow}_{suffix}")
-        for statement in document_schema(live, self.shadow.indexed):
+        for statement in document_schema(live, self.shadow.indexed, self.shadow.indexes):
             cursor.execute(self.database.ddl(statement))
+        if self.shadow.search:  # the old search table indexed the dropped rows: build anew
+            cursor.execute(f"DROP TABLE IF EXISTS {live}_fts")
+            for statement in search_schema(live, self.shadow.search, postgres=False):
+                cursor.execute(statement)
+            cursor.execute(f"INSERT INTO {live}_fts ({live}_fts) VALUES ('rebuild')")
 
 
 def _is_lock_timeout(error: Any) -> bool:

@@ -22,6 +22,24 @@ def indexed(projection: Projection) -> dict[str, str]:
     return dict(getattr(projection, "indexed", {}))
 
 
+def extra_indexes(projection: Projection) -> dict[str, tuple[str, ...]] | None:
+    """Indexes the projection declares itself (suffix -> columns), in place of one
+    (column, position) index per indexed column; None: the default."""
+    declared = getattr(projection, "indexes", None)
+    return dict(declared) if declared is not None else None
+
+
+def search_column(projection: Projection) -> str | None:
+    """The indexed column the projection searches by substring, if any."""
+    return getattr(projection, "search", None)
+
+
+def index_suffixes(projection: Projection) -> list[str]:
+    """The names (after `<table>_`) of the B-tree indexes document_schema creates."""
+    declared = extra_indexes(projection)
+    return ["owner", *(declared if declared is not None else indexed(projection))]
+
+
 def stored_row(projection: Projection, key: str, owner: str | None, position: int,
                doc: Document) -> tuple[Any, ...]:
     """A document as its table's row: key, owner, position, the JSON, the indexed columns."""
@@ -29,16 +47,51 @@ def stored_row(projection: Projection, key: str, owner: str | None, position: in
             *(doc.get(column) for column in indexed(projection)))
 
 
-def document_schema(table: str, columns: dict[str, str] | None = None) -> list[str]:
+def document_schema(table: str, columns: dict[str, str] | None = None,
+                    indexes: dict[str, tuple[str, ...]] | None = None) -> list[str]:
     extra = "".join(f", {name} {kind}" for name, kind in (columns or {}).items())
+    if indexes is None:
+        # (column, position): rows by value, and the newest change among them, from the index.
+        indexes = {name: (name, "position") for name in columns or {}}
     return [
         f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, owner TEXT, "
         f"position {{bigint}} NOT NULL, doc TEXT NOT NULL{extra})",
         f"CREATE INDEX IF NOT EXISTS {table}_owner ON {table} (owner)",
-        # (column, position): rows by value, and the newest change among them, from the index.
-        *(f"CREATE INDEX IF NOT EXISTS {table}_{name} ON {table} ({name}, position)"
-          for name in columns or {}),
+        *(f"CREATE INDEX IF NOT EXISTS {table}_{name} ON {table} ({', '.join(on)})"
+          for name, on in indexes.items()),
     ]
+
+
+def search_schema(table: str, column: str, postgres: bool) -> list[str]:
+    """A substring index on `column`: pg_trgm's GIN index (LIKE '%...%' uses it) on
+    PostgreSQL; on SQLite an FTS5 trigram table over the column, kept by triggers (its
+    LIKE uses the trigram index)."""
+    if postgres:
+        return ["CREATE EXTENSION IF NOT EXISTS pg_trgm",
+                f"CREATE INDEX IF NOT EXISTS {table}_{column}_trgm ON {table} "
+                f"USING gin ({column} gin_trgm_ops)"]
+    fts = f"{table}_fts"
+    return [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({column}, content='{table}', "
+        "tokenize='trigram')",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_insert AFTER INSERT ON {table} BEGIN "
+        f"INSERT INTO {fts} (rowid, {column}) VALUES (new.rowid, new.{column}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_delete AFTER DELETE ON {table} BEGIN "
+        f"INSERT INTO {fts} ({fts}, rowid, {column}) VALUES ('delete', old.rowid, "
+        f"old.{column}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_update AFTER UPDATE ON {table} BEGIN "
+        f"INSERT INTO {fts} ({fts}, rowid, {column}) VALUES ('delete', old.rowid, "
+        f"old.{column}); INSERT INTO {fts} (rowid, {column}) VALUES (new.rowid, "
+        f"new.{column}); END",
+    ]
+
+
+def projection_schema(projection: Projection, table: str, postgres: bool) -> list[str]:
+    """Everything a projection's table needs: the table, its indexes, its search index."""
+    statements = document_schema(table, indexed(projection), extra_indexes(projection))
+    if search_column(projection):
+        statements += search_schema(table, search_column(projection), postgres)
+    return statements
 
 
 class ReadModelStore:
@@ -49,7 +102,8 @@ class ReadModelStore:
     def create_tables(self) -> None:
         statements = list(POSITIONS_SCHEMA)
         for projection in self.projections.values():
-            statements += document_schema(projection.table, indexed(projection))
+            statements += projection_schema(projection, projection.table,
+                                            self.database.postgres)
         outdated = self._add_missing_columns()
         self.database.execute_script(statements)
         with self.database.transaction() as cursor:

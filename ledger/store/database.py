@@ -99,6 +99,14 @@ class Database:
         with self.transaction(commit=False) as cursor:
             return cursor.execute(sql, params).fetchall()
 
+    def read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """One read-only statement. On PostgreSQL it runs in autocommit: one round trip to
+        the server instead of three (BEGIN, the statement, ROLLBACK), its own snapshot."""
+        if not self.postgres:
+            return self.query(sql, params)
+        with self.datastore.cursor() as raw:
+            return Cursor(raw, postgres=True).execute(sql, params).fetchall()
+
     def query_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
         rows = self.query(sql, params)
         return rows[0] if rows else None

@@ -5,10 +5,12 @@ import time
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from ledger import __version__
 from ledger.application import Ledger
 from ledger.metrics import LATENCY, REQUESTS
+from services import web
 from services.api import errors
 from services.api.body_limit import BodyLimitMiddleware
 from services.api.cors import PublicCors
@@ -20,10 +22,12 @@ from services.api.routers import (
     credentials,
     dids,
     erasure,
+    open_data,
     operations,
     organisations,
     portability,
     reading,
+    register,
 )
 from services.api.verifier import Verifier
 
@@ -43,16 +47,19 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
             ledger.close()
             log.info("ledger closed: every accepted write was committed")
 
-    app = FastAPI(title="Learner Record Ledger", version=__version__, lifespan=lifespan,
-                  default_response_class=FastJSONResponse,
-                  description="A national, event-sourced ledger of micro-credentials.\n\n"
-                  "Request bodies: at most 2 MiB (POST /v1/credentials/bulk: 16 MiB), else 413 "
-                  "before parsing or authentication. `min_position` beyond the store's head: "
-                  "400 naming the head. POST /v1/verify: see its responses for the limits.")
+    # FastAPIOffline: the /docs and /redoc pages load their scripts from this server, no CDN.
+    app = FastAPIOffline(title="Learner Record Ledger", version=__version__, lifespan=lifespan,
+                         default_response_class=FastJSONResponse, static_url="/static/docs",
+                         description="A national, event-sourced ledger of micro-credentials.\n\n"
+                         "Request bodies: at most 2 MiB (POST /v1/credentials/bulk: 16 MiB), else "
+                         "413 before parsing or authentication. `min_position` beyond the store's "
+                         "head: 400 naming the head. POST /v1/verify: see its responses for the "
+                         "limits.")
     app.state.ledger = ledger
     app.state.verifier = Verifier(ledger)  # its worker processes start on first use
-    errors.install(app)
-    for router in (organisations.router, credentials.router, reading.router, operations.router,
+    errors.install(app, pages=web.page_errors)
+    for router in (organisations.router, credentials.router, reading.router,
+                   register.router, operations.router,
                    erasure.router):
         app.include_router(router)
     app.include_router(audit.router)
@@ -62,6 +69,8 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
     app.include_router(accreditation.router)
     app.add_middleware(PublicCors)
     app.include_router(certificates.router)
+    app.include_router(open_data.router)
+    web.install(app)
     app.add_middleware(MetricsMiddleware)
     return app
 

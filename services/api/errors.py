@@ -1,10 +1,11 @@
 """Every error leaves the API as RFC 9457 problem+json; the mapping lives here alone."""
 
 import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from ledger.application import NotCaughtUp
@@ -35,25 +36,36 @@ def problem(status: int, title: str, detail: str, **extra: object) -> JSONRespon
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
-def install(app: FastAPI) -> None:
+# The pages' error page: (request, status, title, detail) -> an HTML response, or None when
+# the request is not for a page. The status and wording are decided here all the same.
+PageErrors = Callable[[Request, int, str, str], Response | None]
+
+
+def install(app: FastAPI, pages: PageErrors | None = None) -> None:
+    def answer(request: Request, status: int, title: str, detail: str,
+               **extra: object) -> Response:
+        page = pages(request, status, title, detail) if pages else None
+        return page if page is not None else problem(status, title, detail, **extra)
+
     @app.exception_handler(LedgerError)
-    async def ledger_error(_: Request, error: LedgerError) -> JSONResponse:
+    async def ledger_error(request: Request, error: LedgerError) -> Response:
         status = next((s for cls, s in STATUS.items() if isinstance(error, cls)), 400)
         extra = {"head": error.head} if isinstance(error, BeyondHead) else {}
-        response = problem(status, error.title, error.detail, **extra)
+        response = answer(request, status, error.title, error.detail, **extra)
         if isinstance(error, VerifierBusy | VerifierUnavailable):
             response.headers["Retry-After"] = "1"
         return response
 
     @app.exception_handler(RecursionError)
-    async def too_deep(request: Request, error: RecursionError) -> JSONResponse:
+    async def too_deep(request: Request, error: RecursionError) -> Response:
         # Input nested past what a parser can follow: the caller's fault, one log line.
         log.warning("%s %s: input nested too deeply (%s)", request.method, request.url.path,
                     error)
-        return problem(422, "Invalid request", "the input is nested too deeply to be parsed")
+        return answer(request, 422, "Invalid request",
+                      "the input is nested too deeply to be parsed")
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_body(request: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid_body(request: Request, error: RequestValidationError) -> Response:
         errors = [
             {"location": list(e["loc"]), "message": e["msg"], "type": e["type"]}
             for e in error.errors()
@@ -63,14 +75,16 @@ def install(app: FastAPI) -> None:
         if first.get("type") == "json_invalid":  # a parser failure: one line, no traceback
             log.warning("%s %s: the body is not JSON (%s)", request.method, request.url.path,
                         first["message"])
-        return problem(422, "Invalid request", f"{where}: {first['message']}", errors=errors)
+        return answer(request, 422, "Invalid request", f"{where}: {first['message']}",
+                      errors=errors)
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: HTTPException) -> Response:
         if error.status_code == 400:  # FastAPI could not parse the body (deep nesting...)
             log.warning("%s %s: %s (%s)", request.method, request.url.path, error.detail,
                         error.__cause__ or "")
-        response = problem(error.status_code, _title(error.status_code), str(error.detail))
+        response = answer(request, error.status_code, _title(error.status_code),
+                          str(error.detail))
         if error.headers:
             response.headers.update(error.headers)
         return response

@@ -96,7 +96,7 @@ def test_the_roots_of_a_record_are_its_stacks_and_unstacked_credentials():
 
 def test_urls_and_formatting():
     assert urls_for("https://ledger.example.ge/").verification("x") == \
-        "https://ledger.example.ge/v1/verify/x"
+        "https://ledger.example.ge/verify/x"
     assert (hours(150.0), hours(37.5)) == ("PT150H", "PT37H30M")
     assert (number(6.0), number(2.5)) == ("6", "2.5")
     assert timestamp("2025-03-01T10:15:30.5+04:00") == "2025-03-01T06:15:30Z"

@@ -70,3 +70,12 @@ async def define_pathway(body: PathwayIn, ledger: LedgerDep, actor: CurrentActor
                          request: Request, key: IdempotencyKeyHeader = None):
     return await write(ledger, commands.define_pathway(actor, body.fields()), actor, key,
                         request, body)
+
+
+@router.post("/microcredentials/{programme_id}/withdraw")
+async def withdraw_programme(programme_id: str, body: WithdrawalIn, ledger: LedgerDep,
+                             actor: CurrentActor, request: Request,
+                             key: IdempotencyKeyHeader = None):
+    """The QA body or the provider withdraws a programme from a date on."""
+    run = commands.decide_programme(actor, programme_id, "withdraw", body.fields())
+    return await write(ledger, run, actor, key, request, body)

@@ -1,11 +1,10 @@
-"""Transcripts, the public register and public verification."""
+"""Transcripts and public verification."""
 
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ledger.commands import today
 from services.api.deps import CurrentActor, LedgerDep, MinPosition
 
 router = APIRouter(prefix="/v1", tags=["reading"])
@@ -21,32 +20,6 @@ def transcript(learner_id: str, ledger: LedgerDep, actor: CurrentActor,
     return ledger.transcript(actor, learner_id, as_of)
 
 
-@router.get("/register/providers")
-def register_providers(ledger: LedgerDep, q: str | None = None, provider_id: str | None = None,
-                       eqf_level: Annotated[int | None, Query(ge=1, le=8)] = None,
-                       min_position: MinPosition = None):
-    items = ledger.register("provider", q, provider_id, None, today().isoformat())
-    return {"items": [_public_provider(d) for d in items]}
-
-
-@router.get("/register/microcredentials")
-def register_programmes(ledger: LedgerDep, q: str | None = None, provider_id: str | None = None,
-                        eqf_level: Annotated[int | None, Query(ge=1, le=8)] = None,
-                        min_position: MinPosition = None):
-    items = ledger.register("microcredential", q, provider_id, eqf_level, today().isoformat())
-    return {"items": [_public_programme(d) for d in items]}
-
-
 @router.get("/verify/{credential_id}")
 def verify(credential_id: str, ledger: LedgerDep, min_position: MinPosition = None):
     return ledger.verify(credential_id)
-
-
-def _public_provider(doc: dict) -> dict:
-    return {k: doc.get(k) for k in ("id", "name", "country", "kind", "legal_identifier",
-                                    "accreditations")}
-
-
-def _public_programme(doc: dict) -> dict:
-    hidden = {"kind_of_entry", "history", "endings"}
-    return {k: v for k, v in doc.items() if k not in hidden}

@@ -1,0 +1,88 @@
+"""The public register: keyset-paginated searches of programmes and providers, and single
+entries (programmes, providers, pathways)."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from ledger.domain.errors import NotFound
+from ledger.register_search import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    ProgrammeFilters,
+    ProviderFilters,
+)
+from services.api.deps import LedgerDep, MinPosition
+from services.api.schemas import LANGUAGE_TAG
+
+router = APIRouter(prefix="/v1", tags=["register"])
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="entries per page")]
+Cursor = Annotated[str | None, Query(max_length=2000,
+                                     description="`next` of the previous page (opaque)")]
+Text = Annotated[str | None, Query(max_length=200, description="a substring of the title")]
+History = Annotated[bool, Query(description="include each entry's QA decisions")]
+
+
+@router.get("/register/microcredentials")
+def register_programmes(
+        ledger: LedgerDep, q: Text = None, provider_id: str | None = None,
+        isced_f: Annotated[str | None, Query(pattern=r"^[0-9]{2,4}$", description=(
+            "ISCED-F field: 2, 3 or 4 digits (broad, narrow or detailed)"))] = None,
+        eqf_level: Annotated[int | None, Query(ge=1, le=8)] = None,
+        ects_min: Annotated[float | None, Query(ge=0)] = None,
+        ects_max: Annotated[float | None, Query(ge=0)] = None,
+        language: Annotated[str | None, Query(pattern=LANGUAGE_TAG)] = None,
+        participation_form: Literal["online", "onsite", "blended"] | None = None,
+        status: Annotated[list[Literal["approved", "review_due", "withdrawn"]] | None, Query(
+            description="repeatable; default approved (listed today)")] = None,
+        include_history: History = False, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
+        min_position: MinPosition = None):
+    ledger.wait_for(min_position)
+    filters = ProgrammeFilters(
+        q=q, provider_id=provider_id, isced_f=isced_f, eqf_level=eqf_level,
+        ects_min=ects_min, ects_max=ects_max, language=language,
+        participation_form=participation_form, status=tuple(status or ("approved",)),
+        include_history=include_history)
+    return ledger.public_register.programmes(filters, limit=limit, cursor=cursor)
+
+
+@router.get("/register/providers")
+def register_providers(
+        ledger: LedgerDep, q: Text = None, provider_id: str | None = None,
+        status: Annotated[list[Literal["accredited", "lapsed", "withdrawn"]] | None, Query(
+            description="repeatable; default accredited (today)")] = None,
+        include_history: History = False, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
+        min_position: MinPosition = None):
+    ledger.wait_for(min_position)
+    filters = ProviderFilters(q=q, provider_id=provider_id,
+                              status=tuple(status or ("accredited",)),
+                              include_history=include_history)
+    return ledger.public_register.providers(filters, limit=limit, cursor=cursor)
+
+
+@router.get("/register/microcredentials/{programme_id}")
+def register_programme(programme_id: str, ledger: LedgerDep, min_position: MinPosition = None):
+    ledger.wait_for(min_position)
+    entry = ledger.public_register.programme(programme_id)
+    if entry is None:
+        raise NotFound(f"programme {programme_id} is not in the register")
+    return entry
+
+
+@router.get("/register/providers/{provider_id}")
+def register_provider(provider_id: str, ledger: LedgerDep, min_position: MinPosition = None):
+    ledger.wait_for(min_position)
+    entry = ledger.public_register.provider(provider_id)
+    if entry is None:
+        raise NotFound(f"provider {provider_id} is not in the register")
+    return entry
+
+
+@router.get("/pathways/{pathway_id}")
+def pathway(pathway_id: str, ledger: LedgerDep, min_position: MinPosition = None):
+    ledger.wait_for(min_position)
+    entry = ledger.public_register.pathway(pathway_id)
+    if entry is None:
+        raise NotFound(f"pathway {pathway_id} not found")
+    return entry
