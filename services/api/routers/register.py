@@ -38,7 +38,6 @@ def register_programmes(
             description="repeatable; default approved (listed today)")] = None,
         include_history: History = False, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
         min_position: MinPosition = None):
-    ledger.wait_for(min_position)
     filters = ProgrammeFilters(
         q=q, provider_id=provider_id, isced_f=isced_f, eqf_level=eqf_level,
         ects_min=ects_min, ects_max=ects_max, language=language,
@@ -54,7 +53,6 @@ def register_providers(
             description="repeatable; default accredited (today)")] = None,
         include_history: History = False, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
         min_position: MinPosition = None):
-    ledger.wait_for(min_position)
     filters = ProviderFilters(q=q, provider_id=provider_id,
                               status=tuple(status or ("accredited",)),
                               include_history=include_history)
@@ -63,7 +61,6 @@ def register_providers(
 
 @router.get("/register/microcredentials/{programme_id}")
 def register_programme(programme_id: str, ledger: LedgerDep, min_position: MinPosition = None):
-    ledger.wait_for(min_position)
     entry = ledger.public_register.programme(programme_id)
     if entry is None:
         raise NotFound(f"programme {programme_id} is not in the register")
@@ -72,7 +69,6 @@ def register_programme(programme_id: str, ledger: LedgerDep, min_position: MinPo
 
 @router.get("/register/providers/{provider_id}")
 def register_provider(provider_id: str, ledger: LedgerDep, min_position: MinPosition = None):
-    ledger.wait_for(min_position)
     entry = ledger.public_register.provider(provider_id)
     if entry is None:
         raise NotFound(f"provider {provider_id} is not in the register")
@@ -81,7 +77,6 @@ def register_provider(provider_id: str, ledger: LedgerDep, min_position: MinPosi
 
 @router.get("/pathways/{pathway_id}")
 def pathway(pathway_id: str, ledger: LedgerDep, min_position: MinPosition = None):
-    ledger.wait_for(min_position)
     entry = ledger.public_register.pathway(pathway_id)
     if entry is None:
         raise NotFound(f"pathway {pathway_id} not found")
