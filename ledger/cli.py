@@ -121,17 +121,15 @@ def relay(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None:
     stop = _stop_on_signals()
     settings = _kafka_worker(data_dir, metrics_port, "the relay", topics=False)
     prefix = settings.kafka_topic_prefix
-    ledger = producer = None
+    # Built before contending: a standby takes over without starting up first.
+    ensure_topics(settings.kafka_bootstrap_servers, prefix=prefix)
+    ledger = bootstrap(settings, run_projections=False)
+    producer = idempotent_producer(settings.kafka_bootstrap_servers, "ledger-relay")
     try:
         while not stop.is_set():
             with leadership(settings.database_url, stop) as leader:
                 if leader is None:
                     return
-                if ledger is None:
-                    ensure_topics(settings.kafka_bootstrap_servers, prefix=prefix)
-                    ledger = bootstrap(settings, run_projections=False)
-                    producer = idempotent_producer(settings.kafka_bootstrap_servers,
-                                                   "ledger-relay")
                 try:
                     Relay(ledger.app, ledger.database, producer, topic=prefix + EVENTS,
                           envelope=settings.kafka_envelope, still_leader=leader.held).run(stop)
@@ -139,10 +137,8 @@ def relay(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None:
                     logging.getLogger("ledger.relay").warning(
                         "the relay lock's connection is gone; contending for it again")
     finally:
-        if producer is not None:
-            producer.close()
-        if ledger is not None:
-            ledger.close()
+        producer.close()
+        ledger.close()
 
 
 @app.command()
