@@ -23,6 +23,10 @@ SCHEMA = [
     "PRIMARY KEY (projection, topic, partition))",
 ]
 
+# The client's default backs off up to 30 s between reconnection attempts: after a broker
+# outage of a minute, the pipeline would stay idle for up to half a minute more.
+RECONNECT_BACKOFF_MAX_MS = 1000
+
 EVENTS = "ledger.events"
 DEAD_LETTERS = "ledger.events.dlq"
 EXPORTS = "ledger.exports"
@@ -58,7 +62,7 @@ def consumer_factory(bootstrap: str, group_prefix: str = ""):
         return KafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
                              client_id=group_prefix + client_id, enable_auto_commit=False,
                              auto_offset_reset="earliest", max_poll_records=1000,
-                             metadata_max_age_ms=5000)
+                             reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS)
     return make
 
 
@@ -66,4 +70,5 @@ def idempotent_producer(bootstrap: str, client_id: str) -> KafkaProducer:
     """acks=all with idempotence: a retried send neither duplicates nor reorders a partition."""
     return KafkaProducer(bootstrap_servers=bootstrap, client_id=client_id, acks="all",
                          enable_idempotence=True, linger_ms=5, retries=2**31 - 1,
-                         max_in_flight_requests_per_connection=5)
+                         max_in_flight_requests_per_connection=5,
+                         reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS)

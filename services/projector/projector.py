@@ -56,6 +56,7 @@ class Projector:
         self.dlq_topic = dlq_topic
         self.dead_letters = dead_letters
         self._lag_reported = 0.0
+        self._next_offsets: dict[int, int] = {}
         self.consumer = consumer_factory(f"ledger-projector-{name}")
         partitions = self._wait_for_partitions()
         self.leases: PartitionLeases | AllPartitions = (
@@ -175,6 +176,7 @@ class Projector:
         self._dead_letter(poison)
 
     def _record_offset(self, cursor: Cursor, partition: int, next_offset: int) -> None:
+        self._next_offsets[partition] = next_offset  # for the lag metric only
         cursor.execute(
             "INSERT INTO projector_offsets (projection, topic, partition, next_offset) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (projection, topic, partition) DO UPDATE SET "
@@ -194,17 +196,16 @@ class Projector:
             self.dead_letters.flush()
 
     def _report_lag(self) -> None:
+        """From what the consumer already knows (the high watermark of its last fetch), never
+        a request: a broker that is away must not hold up the loop (end_offsets() waits up to
+        its request timeout, 30 s, and the leases would go unrefreshed meanwhile)."""
         now = time.monotonic()
         if now - self._lag_reported < 1.0:
             return
-        assigned = list(self.consumer.assignment())
-        if not assigned:
-            return
         self._lag_reported = now
-        try:
-            ends = self.consumer.end_offsets(assigned)
-        except KafkaError as error:  # lag is a metric: never a reason to stop consuming
-            log.info("lag not reported: %s", error)
-            return
-        lag = sum(max(0, ends[tp] - (self.consumer.position(tp) or 0)) for tp in assigned)
+        lag = 0
+        for partition in self.assigned:
+            end = self.consumer.highwater(TopicPartition(self.topic, partition))
+            if end is not None:
+                lag += max(0, end - self._next_offsets.get(partition, 0))
         PROJECTION_LAG.labels(self.name).set(lag)
