@@ -116,7 +116,7 @@ def relay(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None:
     only after Kafka confirmed; one relay leads, others wait as standbys."""
     from ledger.bootstrap import bootstrap
     from ledger.kafka import EVENTS, ensure_topics, idempotent_producer
-    from services.relay.relay import LostLeadership, Relay, leadership
+    from services.relay.relay import OUTAGES, LostLeadership, Relay, leadership
 
     stop = _stop_on_signals()
     settings = _kafka_worker(data_dir, metrics_port, "the relay", topics=False)
@@ -131,11 +131,22 @@ def relay(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None:
                 if leader is None:
                     return
                 try:
-                    Relay(ledger.app, ledger.database, producer, topic=prefix + EVENTS,
-                          envelope=settings.kafka_envelope, still_leader=leader.held).run(stop)
+                    relay = Relay(
+                        ledger.app, ledger.database, producer, topic=prefix + EVENTS,
+                        envelope=settings.kafka_envelope, still_leader=leader.held,
+                        renew_producer=lambda: idempotent_producer(
+                            settings.kafka_bootstrap_servers, "ledger-relay"))
+                except OUTAGES as error:  # the database went away again: contend again
+                    logging.getLogger("ledger.relay").warning("not resumed: %s", error)
+                    stop.wait(1.0)
+                    continue
+                try:
+                    relay.run(stop)
                 except LostLeadership:
                     logging.getLogger("ledger.relay").warning(
                         "the relay lock's connection is gone; contending for it again")
+                finally:
+                    producer = relay.producer  # renewed after a failed batch
     finally:
         producer.close()
         ledger.close()

@@ -7,14 +7,18 @@ at most the last unconfirmed batch; consumers skip what they already applied. On
 publishes at a time: PostgreSQL deployments take an advisory lock, and a second relay waits
 as a standby until the lock is released (its holder's connection closes when it dies). A
 leader whose lock connection is lost (a database restart) stops publishing and contends
-again. A broker or database outage is waited out: the batch in hand is sent again afterwards.
+again. A broker or database outage is waited out: the batch in hand is sent again afterwards,
+by a new producer (one whose batch went unconfirmed can stay stuck in its retries for the
+delivery timeout, two minutes, after the broker is back).
 Messages are CloudEvents in binary content mode, or envelope 1 (ledger.projections.wire).
 """
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import orjson
 import psycopg
@@ -32,6 +36,9 @@ log = logging.getLogger(__name__)
 
 WATERMARKS_KEPT = 10_000
 RELAY_LOCK = 7355609
+# A batch not confirmed by then is sent again by a new producer (a batch takes well under a
+# second when the broker is there).
+CONFIRM_SECONDS = 10.0
 # Waited out, the batch in hand sent again: a broker or the database away for a while.
 OUTAGES = (KafkaError, OperationalError, InterfaceError, psycopg.OperationalError,
            psycopg.InterfaceError)
@@ -45,8 +52,11 @@ class Relay:
     def __init__(self, app: Application, database: Database, producer, *,
                  topic: str = EVENTS, batch_size: int = 1000, poll_seconds: float = 0.1,
                  envelope: int = wire.CLOUDEVENTS,
-                 still_leader: Callable[[], bool] = lambda: True) -> None:
+                 still_leader: Callable[[], bool] = lambda: True,
+                 renew_producer: Callable[[], Any] | None = None) -> None:
+        """`renew_producer`: builds a producer to replace one whose batch failed."""
         self.app = app
+        self.renew_producer = renew_producer
         self.envelope = envelope
         self.still_leader = still_leader
         self.database = database
@@ -89,10 +99,10 @@ class Relay:
                 headers, value = wire.encode(envelope, self.envelope)
                 futures.append(self.producer.send(
                     self.topic, key=envelope.subject.encode(), value=value, headers=headers))
-            self.producer.flush()
+            self.producer.flush(timeout=CONFIRM_SECONDS)
             for future in futures:
                 # Raises if Kafka did not confirm: the position stays where it was.
-                metadata = future.get(timeout=60)
+                metadata = future.get(timeout=CONFIRM_SECONDS)
                 if metadata is not None:
                     self.last_offsets[metadata.partition] = max(
                         metadata.offset, self.last_offsets.get(metadata.partition, -1))
@@ -123,6 +133,8 @@ class Relay:
             except OUTAGES as error:
                 log.warning("publishing paused (%s: %s); trying again", type(error).__name__,
                             error)
+                if isinstance(error, KafkaError) and self.renew_producer is not None:
+                    self._renew()
                 stop.wait(1.0)
                 continue
             if sent == 0:
@@ -144,6 +156,20 @@ class Leadership:
             return True
         except psycopg.Error:
             return False
+
+
+    def _renew(self) -> None:
+        old, self.producer = self.producer, None
+        try:
+            old.close(timeout=0)  # what it still holds is sent again by its successor
+        except Exception as error:  # a broken producer may fail to close: it is dropped
+            log.info("closing the old producer: %s", error)
+        while self.producer is None:
+            try:
+                self.producer = self.renew_producer()
+            except KafkaError as error:  # the broker is still away
+                log.warning("no producer yet (%s); trying again", error)
+                time.sleep(1.0)
 
 
 @contextmanager
