@@ -140,6 +140,19 @@ class Relay:
             if sent == 0:
                 stop.wait(self.poll_seconds)
 
+    def _renew(self) -> None:
+        old, self.producer = self.producer, None
+        try:
+            old.close(timeout=0)  # what it still holds is sent again by its successor
+        except Exception as error:  # a broken producer may fail to close: it is dropped
+            log.info("closing the old producer: %s", error)
+        while self.producer is None:
+            try:
+                self.producer = self.renew_producer()
+            except KafkaError as error:  # the broker is still away
+                log.warning("no producer yet (%s); trying again", error)
+                time.sleep(1.0)
+
 
 class Leadership:
     """The relay's advisory lock, held on a connection of its own."""
@@ -156,20 +169,6 @@ class Leadership:
             return True
         except psycopg.Error:
             return False
-
-
-    def _renew(self) -> None:
-        old, self.producer = self.producer, None
-        try:
-            old.close(timeout=0)  # what it still holds is sent again by its successor
-        except Exception as error:  # a broken producer may fail to close: it is dropped
-            log.info("closing the old producer: %s", error)
-        while self.producer is None:
-            try:
-                self.producer = self.renew_producer()
-            except KafkaError as error:  # the broker is still away
-                log.warning("no producer yet (%s); trying again", error)
-                time.sleep(1.0)
 
 
 @contextmanager
