@@ -93,6 +93,9 @@ class Projector:
                     log.warning("%s: database unavailable (%s); waiting for it", self.name,
                                 error)
                     self._forget_positions()
+                    # A member that cannot write serves nobody: its partitions go to a member
+                    # that can (it takes its share again once its own database answers).
+                    self.leases.release()
                     stop.wait(1.0)
                     continue
                 self._report_lag()
