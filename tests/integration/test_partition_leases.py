@@ -2,6 +2,8 @@
 every partition, members share them fairly, a dead member's partitions are taken by a live
 one at its next refresh, and a member whose session is cut off owns nothing until it is back."""
 
+import time
+
 import psycopg
 
 from services.projector.leases import PartitionLeases
@@ -26,8 +28,13 @@ def test_members_share_the_partitions_and_a_dead_members_are_taken_over(postgres
     assert first.owned | second.owned | third.owned == set(range(6))
 
     # The second dies (as SIGKILL would: the server ends its session, its locks go with it).
+    pid = second._conn.info.backend_pid
     with psycopg.connect(postgres_url, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", (second._conn.info.backend_pid,))
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        deadline = time.monotonic() + 10  # the backend ends (and drops its locks) just after
+        while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone():
+            assert time.monotonic() < deadline, "the terminated backend lingers"
+            time.sleep(0.01)  # polling a condition with a deadline
     first.refresh()
     third.refresh()
     assert first.owned | third.owned == set(range(6))

@@ -110,7 +110,7 @@ class UnconfirmingProducer:
     def send(self, *args, **kwargs):
         return self
 
-    def flush(self) -> None:
+    def flush(self, timeout: float | None = None) -> None:
         pass
 
     def get(self, timeout: float | None = None) -> None:
