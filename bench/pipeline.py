@@ -7,7 +7,8 @@
   (b) projection lag at a steady write rate (default 500 events/s): for every write, the time
       from its commit until a read with its `min_position` would be answered (every
       projector past the relay's watermark), through `ledger relay` and `ledger projector`
-      running as their own processes: p50, p99, max
+      running as their own processes (--projectors N of them share the partitions): p50, p99,
+      max
   (c) lag at saturation: writes as fast as one in-process committer makes them; the write
       rate, the rate the read models keep up with, and the lag
 
@@ -61,14 +62,14 @@ class Pipeline:
     """`ledger relay` and `ledger projector` as their own processes, on their own topics."""
 
     def __init__(self, settings: Settings, bootstrap_servers: str, prefix: str,
-                 logs: Path) -> None:
+                 logs: Path, projectors: int = 1) -> None:
         env = {**os.environ, "DATABASE_URL": settings.database_url,
                "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,
                "LEDGER_KAFKA_TOPIC_PREFIX": prefix, "LEDGER_MASTER_KEY": settings.master_key,
                "LEDGER_ENVIRONMENT": "production", "LEDGER_DATA_DIR": str(logs)}
         self.processes = []
-        for name in ("relay", "projector"):
-            with open(logs / f"{prefix}{name}.log", "wb") as out:
+        for n, name in enumerate(["relay"] + ["projector"] * projectors):
+            with open(logs / f"{prefix}{name}{n}.log", "wb") as out:
                 self.processes.append(subprocess.Popen([LEDGER, name], env=env, stdout=out,
                                                        stderr=subprocess.STDOUT))
 
@@ -118,7 +119,7 @@ def write_load(ledger, world: dict, rate: float | None, seconds: float, chunk: i
 
 
 def lag_run(ledger, world: dict, settings: Settings, bootstrap_servers: str, logs: Path,
-            rate: float | None, seconds: float, chunk: int) -> dict:
+            rate: float | None, seconds: float, chunk: int, projectors: int) -> dict:
     prefix = f"bench{uuid.uuid4().hex[:6]}."
     topic = prefix + EVENTS
     ensure_topics(bootstrap_servers, prefix=prefix)
@@ -127,7 +128,7 @@ def lag_run(ledger, world: dict, settings: Settings, bootstrap_servers: str, log
         cursor.execute("INSERT INTO relay_positions (topic, position) VALUES (?, ?)",
                        (topic, head))
     progress = KafkaWatermarks(ledger.database, topic, list(ledger.read_models.projections))
-    pipeline = Pipeline(settings, bootstrap_servers, prefix, logs)
+    pipeline = Pipeline(settings, bootstrap_servers, prefix, logs, projectors)
     sampler = Sampler(progress)
     try:
         # Warm: the first write is read back once both processes are up and consuming.
@@ -204,6 +205,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=50_000,
                         help="stored events the relay publishes in (a), at least")
     parser.add_argument("--learners", type=int, default=300)
+    parser.add_argument("--projectors", type=int, default=1,
+                        help="`ledger projector` processes sharing the partitions in (b), (c)")
     args = parser.parse_args()
 
     url, started_cluster = cluster_url()
@@ -218,9 +221,10 @@ def main() -> None:
             ledger = bootstrap(settings, run_projections=False)
             try:
                 steady = lag_run(ledger, world, settings, servers, Path(tmp), args.rate,
-                                 args.seconds, chunk=max(1, int(args.rate / 10)))
+                                 args.seconds, chunk=max(1, int(args.rate / 10)),
+                                 projectors=args.projectors)
                 saturated = lag_run(ledger, world, settings, servers, Path(tmp), None,
-                                    args.seconds, chunk=500)
+                                    args.seconds, chunk=500, projectors=args.projectors)
                 head = ledger.app.recorder.max_notification_id() or 0
                 if head < args.events:
                     while (ledger.app.recorder.max_notification_id() or 0) < args.events:
@@ -234,6 +238,7 @@ def main() -> None:
               f"{relay_v1:,.0f} events/s (envelope 1); kafka-python's producer alone, same "
               f"messages and settings: {baseline:,.0f} messages/s; relay/producer "
               f"{relay_rate / baseline:.2f}")
+        print(f"projector processes: {args.projectors}")
         for label, run in ((f"(b) lag at {args.rate:,.0f} events/s", steady),
                            ("(c) lag at saturation", saturated)):
             print(f"{label}: {run['events']:,} events written at {run['write_rate']:,.0f}/s, "
