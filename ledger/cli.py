@@ -118,22 +118,40 @@ def relay(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None:
     only after Kafka confirmed; one relay leads, others wait as standbys."""
     from ledger.bootstrap import bootstrap
     from ledger.kafka import EVENTS, ensure_topics, idempotent_producer
-    from services.relay.relay import Relay, leadership
+    from services.relay.relay import OUTAGES, LostLeadership, Relay, leadership
 
     stop = _stop_on_signals()
     settings = _kafka_worker(data_dir, metrics_port, "the relay", topics=False)
-    with leadership(settings.database_url, stop) as leader:
-        if not leader:
-            return
-        prefix = settings.kafka_topic_prefix
-        ensure_topics(settings.kafka_bootstrap_servers, prefix=prefix)
-        ledger = bootstrap(settings, run_projections=False)
-        producer = idempotent_producer(settings.kafka_bootstrap_servers, "ledger-relay")
-        try:
-            Relay(ledger.app, ledger.database, producer, topic=prefix + EVENTS).run(stop)
-        finally:
-            producer.close()
-            ledger.close()
+    prefix = settings.kafka_topic_prefix
+    # Built before contending: a standby takes over without starting up first.
+    ensure_topics(settings.kafka_bootstrap_servers, prefix=prefix)
+    ledger = bootstrap(settings, run_projections=False)
+    producer = idempotent_producer(settings.kafka_bootstrap_servers, "ledger-relay")
+    try:
+        while not stop.is_set():
+            with leadership(settings.database_url, stop) as leader:
+                if leader is None:
+                    return
+                try:
+                    relay = Relay(
+                        ledger.app, ledger.database, producer, topic=prefix + EVENTS,
+                        envelope=settings.kafka_envelope, still_leader=leader.held,
+                        renew_producer=lambda: idempotent_producer(
+                            settings.kafka_bootstrap_servers, "ledger-relay"))
+                except OUTAGES as error:  # the database went away again: contend again
+                    logging.getLogger("ledger.relay").warning("not resumed: %s", error)
+                    stop.wait(1.0)
+                    continue
+                try:
+                    relay.run(stop)
+                except LostLeadership:
+                    logging.getLogger("ledger.relay").warning(
+                        "the relay lock's connection is gone; contending for it again")
+                finally:
+                    producer = relay.producer  # renewed after a failed batch
+    finally:
+        producer.close()
+        ledger.close()
 
 
 @app.command()
@@ -143,8 +161,9 @@ def projector(
     data_dir: DataDir = None,
     metrics_port: MetricsPort = None,
 ) -> None:
-    """Consume ledger.events from Kafka into read models: one consumer group per projection,
-    offsets committed with the documents; undecodable messages go to ledger.events.dlq."""
+    """Consume ledger.events from Kafka into read models: members share the partitions through
+    PostgreSQL locks, offsets are committed with the documents; undecodable messages go to
+    ledger.events.dlq."""
     import threading
 
     from ledger.bootstrap import bootstrap
@@ -173,7 +192,8 @@ def projector(
     def consume(name: str) -> None:
         try:
             Projector(name, ledger.read_models, ledger.database, make, dead_letters,
-                      topic=prefix + EVENTS, dlq_topic=prefix + DEAD_LETTERS).run(stop)
+                      topic=prefix + EVENTS, dlq_topic=prefix + DEAD_LETTERS,
+                      database_url=settings.database_url).run(stop)
         except Exception:  # one dead consumer stops the process, so its supervisor restarts it
             logging.getLogger("ledger.projector").exception("projector %s failed", name)
             failed.set()
@@ -217,7 +237,8 @@ def exporter(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None
         Exporter(ledger.portability, ledger.progress, ledger.database,
                  consumer_factory(settings.kafka_bootstrap_servers, group_prefix=prefix),
                  producer, topic=prefix + EVENTS, dlq_topic=prefix + DEAD_LETTERS,
-                 exports_topic=prefix + EXPORTS).run(stop)
+                 exports_topic=prefix + EXPORTS, database_url=settings.database_url,
+                 envelope=settings.kafka_envelope).run(stop)
     finally:
         producer.close()
         ledger.close()

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     )
     # Prepended to the ledger's Kafka topic names (several ledgers sharing one cluster).
     kafka_topic_prefix: str = ""
+    # The form of the messages the relay and the exporter publish (ledger.projections.wire):
+    # 2 = CloudEvents 1.0 binary content mode, 1 = the JSON envelope of earlier releases.
+    kafka_envelope: int = Field(2, ge=1, le=2)
     # Base64 of 32 bytes; wraps every learner's data key. Generated under data_dir in development.
     master_key: str | None = None
     # Where the public URLs and did:web DIDs point; unset, `ledger serve` derives it from the
@@ -96,6 +99,9 @@ class Settings(BaseSettings):
                 POSTGRES_POOL_SIZE=str(self.pool_size),
                 POSTGRES_MAX_OVERFLOW=str(self.pool_size),
                 POSTGRES_LOCK_TIMEOUT="10",
+                # A pooled connection broken by a database restart is replaced on checkout
+                # instead of failing the request (or the worker's poll) that drew it.
+                POSTGRES_PRE_PING="y",
             )
         else:
             self.data_dir.mkdir(parents=True, exist_ok=True)

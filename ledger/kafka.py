@@ -23,6 +23,10 @@ SCHEMA = [
     "PRIMARY KEY (projection, topic, partition))",
 ]
 
+# The client's default backs off up to 30 s between reconnection attempts: after a broker
+# outage of a minute, the pipeline would stay idle for up to half a minute more.
+RECONNECT_BACKOFF_MAX_MS = 1000
+
 EVENTS = "ledger.events"
 DEAD_LETTERS = "ledger.events.dlq"
 EXPORTS = "ledger.exports"
@@ -49,20 +53,16 @@ def ensure_topics(bootstrap: str, partitions: int = 6, prefix: str = "") -> None
 
 
 def consumer_factory(bootstrap: str, group_prefix: str = ""):
-    """Consumers with manual offsets: the projector stores offsets with its documents."""
+    """Consumers without a consumer group: the projectors assign themselves the partitions they
+    own through PostgreSQL (services/projector/leases.py) and store offsets with their
+    documents, so Kafka's group protocol (joins, session timeouts, rebalances) is not used."""
     from kafka import KafkaConsumer
 
-    def make(group_id: str) -> KafkaConsumer:
-        group_id = group_prefix + group_id
-        # A topic created moments before the group joins can be missing from the first
-        # metadata: refresh often, so a partition is not left unassigned for the default 5 min.
-        # The session timeout stays at the client's 45 s: with 10-20 s, members on a loaded
-        # machine were expired from their groups and some stopped consuming (seen in the
-        # Kafka e2e tests); the price is that a restarted projector waits ~45 s to rejoin.
-        return KafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id,
-                             client_id=group_id, enable_auto_commit=False,
+    def make(client_id: str) -> KafkaConsumer:
+        return KafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+                             client_id=group_prefix + client_id, enable_auto_commit=False,
                              auto_offset_reset="earliest", max_poll_records=1000,
-                             metadata_max_age_ms=5000)
+                             reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS)
     return make
 
 
@@ -70,4 +70,5 @@ def idempotent_producer(bootstrap: str, client_id: str) -> KafkaProducer:
     """acks=all with idempotence: a retried send neither duplicates nor reorders a partition."""
     return KafkaProducer(bootstrap_servers=bootstrap, client_id=client_id, acks="all",
                          enable_idempotence=True, linger_ms=5, retries=2**31 - 1,
-                         max_in_flight_requests_per_connection=5)
+                         max_in_flight_requests_per_connection=5,
+                         reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS)

@@ -4,6 +4,7 @@
 #   scripts/local-postgres.sh start    # (re)create + start; last stdout line is DATABASE_URL=...
 #   scripts/local-postgres.sh status   # print DATABASE_URL=... and exit 0 if running, else exit 1
 #   scripts/local-postgres.sh stop     # fast shutdown; exit 0 if nothing is running
+#   scripts/local-postgres.sh restart  # fast shutdown and start over the same data and port
 #
 # Typical use:  eval "export $(scripts/local-postgres.sh start | tail -n 1)"
 #
@@ -32,12 +33,13 @@ die() { log "error: $*"; exit 1; }
 
 usage() {
     cat >&2 <<EOF
-usage: $PROG start|stop|status
+usage: $PROG start|stop|status|restart
 
   start   create a fresh throwaway PostgreSQL 15 cluster and start it (no-op if already
           running); the last line of stdout is DATABASE_URL=postgresql://$DB_USER@$HOST:PORT/$DB_NAME
   stop    stop the cluster (fast shutdown); exits 0 if nothing is running
   status  print DATABASE_URL=... and exit 0 if running, exit 1 otherwise
+  restart stop (fast) and start the running cluster again over its data, on the same port
 
 State directory: \${LOCAL_POSTGRES_DIR:-<repo>/.cache/local-postgres}
 EOF
@@ -53,7 +55,7 @@ if [[ $# -ne 1 ]]; then
 fi
 CMD="$1"
 case "$CMD" in
-    start | stop | status) ;;
+    start | stop | status | restart) ;;
     -h | --help | help) usage; exit 0 ;;
     *) log "unknown command: $CMD"; usage; exit 2 ;;
 esac
@@ -295,6 +297,16 @@ cmd_stop() {
     }
 }
 
+cmd_restart() {
+    is_running || die "not running (state dir: $STATE_DIR): 'start' creates a cluster"
+    log "restarting server over its data (data dir: $DATA_DIR)"
+    as_pg "$BIN_DIR/pg_ctl" restart -D "$DATA_DIR" -m fast -l "$LOG_FILE" -w -t 60 >&2 || {
+        show_log_tail
+        die "pg_ctl restart failed"
+    }
+    print_url "$(current_port)"
+}
+
 cmd_start() {
     local port
     if is_running && port="$(current_port)"; then
@@ -354,4 +366,5 @@ case "$CMD" in
     start) cmd_start ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
+    restart) cmd_restart ;;
 esac

@@ -1,7 +1,8 @@
 """The event envelope every projection consumes: the same shape in-process and on Kafka.
 
-It is the ledger's public event contract (CloudEvents-style), separate from the aggregate
-classes: `type` is "Aggregate.Event", `subject` the stream id, `position` the store position.
+It is the ledger's public event contract (on Kafka a CloudEvent: ledger.projections.wire),
+separate from the aggregate classes: `type` is "Aggregate.Event", `subject` the stream id,
+`position` the store position.
 """
 
 from dataclasses import dataclass

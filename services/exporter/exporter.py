@@ -1,12 +1,16 @@
 """Publishes a learner's updated portability exports to ledger.exports whenever their record
-changes: a consumer group on ledger.events, like the projectors, whose "read model" is the
+changes: a consumer of ledger.events, like the projectors, whose "read model" is the
 manifest of what it last published for each learner.
 
 For each poll it waits until the read models have caught up with the polled events, renders
 the touched learners' exports (ledger.portability), publishes one message per learner (key:
 learner id) and only then records the consumed offsets with the manifests, in one
 transaction. A crash re-publishes at most one poll, byte for byte the same (exports are a
-function of the record).
+function of the record). Like the projectors it owns partitions through advisory locks.
+
+Each message is a CloudEvent in binary content mode (type `LearnerRecord.ExportsPublished`,
+subject the learner, the position as an extension, ledger.projections.wire); the value is the
+manifest, as in envelope 1, whose `position` header stays for the consumers of that form.
 """
 
 import logging
@@ -19,6 +23,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from ledger.kafka import DEAD_LETTERS, EVENTS, EXPORTS
 from ledger.portability import Portability
+from ledger.projections import wire
 from ledger.projections.envelope import Envelope
 from ledger.projections.progress import KafkaWatermarks
 from ledger.store.database import Cursor, Database
@@ -31,6 +36,7 @@ SCHEMA = [
     "position {bigint} NOT NULL, manifest TEXT NOT NULL)",
 ]
 NAME = "exports"
+EXPORTS_PUBLISHED = "LearnerRecord.ExportsPublished"
 
 
 class Interrupted(BaseException):
@@ -41,14 +47,16 @@ class Exporter(Projector):
     def __init__(self, portability: Portability, progress: KafkaWatermarks, database: Database,
                  consumer_factory: Callable[[str], KafkaConsumer], producer: Any, *,
                  topic: str = EVENTS, dlq_topic: str = DEAD_LETTERS,
-                 exports_topic: str = EXPORTS) -> None:
+                 exports_topic: str = EXPORTS, database_url: str | None = None,
+                 envelope: int = wire.CLOUDEVENTS) -> None:
         self.portability = portability
+        self.envelope = envelope
         self.progress = progress
         self.producer = producer
         self.exports_topic = exports_topic
         self._stop = threading.Event()
         super().__init__(NAME, None, database, consumer_factory, producer, topic=topic,
-                         dlq_topic=dlq_topic)
+                         dlq_topic=dlq_topic, database_url=database_url)
 
     def run(self, stop: threading.Event) -> None:
         self._stop = stop
@@ -80,13 +88,25 @@ class Exporter(Projector):
                 manifest = self.portability.manifest(learner_id, position)
                 self.producer.send(self.exports_topic, key=learner_id.encode(),
                                    value=orjson.dumps(manifest),
-                                   headers=[("position", str(position).encode())])
+                                   headers=self._headers(learner_id, position, envelopes))
                 manifests.append(manifest)
             self.producer.flush()
         with self.database.transaction() as cursor:
             for manifest in manifests:
                 record_manifest(cursor, manifest)
             self._record_offset(cursor, tp.partition, next_offset)
+
+
+    def _headers(self, learner_id: str, position: int,
+                 envelopes: list[Envelope]) -> wire.Headers:
+        legacy = [("position", str(position).encode())]
+        if self.envelope == wire.LEGACY:
+            return legacy
+        # Dated by the learner's last event in the poll: a re-publication is identical.
+        time = max(e.time for e in envelopes if e.subject == learner_id)
+        return [*wire.cloudevent_headers(id=f"{learner_id}/exports/{position}",
+                                         type=EXPORTS_PUBLISHED, subject=learner_id,
+                                         time=time, position=position), *legacy]
 
 
 def record_manifest(cursor: Cursor, manifest: dict[str, Any]) -> None:
@@ -102,10 +122,10 @@ def record_manifest(cursor: Cursor, manifest: dict[str, Any]) -> None:
 
 
 def _position(record: Any) -> int:
-    for name, value in record.headers or ():
-        if name == "position":
-            return int(value)
+    announced = wire.position(record.headers)
+    if announced is not None:
+        return announced
     try:
-        return decode(record.value).position
+        return decode(record).position
     except Exception:  # a poison message: the projector's handling dead-letters it
         return 0

@@ -1,10 +1,14 @@
-"""Consumes ledger.events into one projection per consumer group, with manual offsets.
+"""Consumes ledger.events into one projection, on the partitions this member owns.
 
-Each poll's documents and the consumed offsets are written in one PostgreSQL transaction, and
-on (re)assignment the consumer seeks to the offsets stored there, so a crash or a rebalance
-replays at most an uncommitted poll, and a replayed event changes nothing (a document skips
-events at or below its own position). A message that cannot be decoded or applied goes to
-ledger.events.dlq with the reason in its headers; the projector carries on.
+Partitions are owned through PostgreSQL advisory locks (services/projector/leases.py), not
+Kafka's group protocol: the consumer is assigned exactly the partitions whose locks it holds,
+and on taking a partition it seeks to the offset stored with the read model. Each poll's
+documents and the consumed offsets are written in one PostgreSQL transaction, so a crash or a
+hand-over replays at most an uncommitted poll, and a replayed event changes nothing (a
+document skips events at or below its own position). A message that cannot be decoded or
+applied goes to ledger.events.dlq with the reason in its headers; the projector carries on.
+While the database is away nothing is consumed, and nothing is dead-lettered: the poll in hand
+is dropped and consumed again from the stored offsets once the database answers.
 """
 
 import logging
@@ -13,48 +17,38 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import orjson
-from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
+import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
+from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from ledger.kafka import DEAD_LETTERS, EVENTS
 from ledger.metrics import PROJECTION_LAG
+from ledger.projections import wire
 from ledger.projections.envelope import Envelope
 from ledger.projections.store import ReadModelStore
 from ledger.store.database import Cursor, Database
+from services.projector.leases import AllPartitions, PartitionLeases
 
 log = logging.getLogger(__name__)
 
-# More than a group's join takes, even on a loaded machine; a member scaled out beyond the
-# partitions rejoins this often (harmless: it rebalances its group; do not over-scale).
-UNASSIGNED_REJOIN_SECONDS = 20
-
-def decode(value: bytes) -> Envelope:
-    return Envelope.from_json(orjson.loads(value))
+# The database is away (restarting, unreachable): wait for it, never dead-letter because of it.
+DATABASE_AWAY = (OperationalError, InterfaceError, psycopg.OperationalError,
+                 psycopg.InterfaceError)
 
 
-class StoredOffsets(ConsumerRebalanceListener):
-    """Seeks newly assigned partitions to the offsets committed with the read model."""
-
-    def __init__(self, projector: "Projector") -> None:
-        self.projector = projector
-
-    def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
-        pass  # nothing to flush: offsets are committed with each poll's documents
-
-    def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
-        stored = self.projector.stored_offsets()
-        for tp in assigned:
-            if tp.partition in stored:
-                self.projector.consumer.seek(tp, stored[tp.partition])
-            else:
-                self.projector.consumer.seek_to_beginning(tp)
+def decode(record: Any) -> Envelope:
+    """The envelope of a consumed record, in either envelope form (ledger.projections.wire)."""
+    return wire.decode(record.headers, record.value)
 
 
 class Projector:
     def __init__(self, name: str, store: ReadModelStore, database: Database,
                  consumer_factory: Callable[[str], KafkaConsumer], dead_letters: Any, *,
-                 topic: str = EVENTS, dlq_topic: str = DEAD_LETTERS) -> None:
+                 topic: str = EVENTS, dlq_topic: str = DEAD_LETTERS,
+                 database_url: str | None = None) -> None:
+        """`database_url`: share the partitions with the other members of this projection
+        through advisory locks; without it this member consumes every partition."""
         self.name = name
         self.store = store
         self.database = database
@@ -62,18 +56,22 @@ class Projector:
         self.dlq_topic = dlq_topic
         self.dead_letters = dead_letters
         self._lag_reported = 0.0
-        self._unassigned_since: float | None = None
+        self._next_offsets: dict[int, int] = {}
         self.consumer = consumer_factory(f"ledger-projector-{name}")
-        self._wait_for_partitions()
-        self.consumer.subscribe([topic], listener=StoredOffsets(self))
+        partitions = self._wait_for_partitions()
+        self.leases: PartitionLeases | AllPartitions = (
+            PartitionLeases(database_url, name, topic, partitions) if database_url
+            else AllPartitions(partitions))
+        self.assigned: set[int] = set()
 
-    def _wait_for_partitions(self, seconds: float = 60) -> None:
-        """Join the group only once the topic's partitions are known (see consumer_factory)."""
+    def _wait_for_partitions(self, seconds: float = 60) -> int:
+        """How many partitions the topic has, once the broker knows it (see ensure_topics)."""
         deadline = time.monotonic() + seconds
-        while not self.consumer.partitions_for_topic(self.topic):
+        while not (partitions := self.consumer.partitions_for_topic(self.topic)):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"topic {self.topic} has no partitions; run ensure_topics")
             time.sleep(0.2)
+        return len(partitions)
 
     def stored_offsets(self) -> dict[int, int]:
         rows = self.database.query(
@@ -85,29 +83,54 @@ class Projector:
         """Poll until `stop` is set; the poll in hand is finished before returning."""
         try:
             while not stop.is_set():
-                for tp, records in self._poll().items():
-                    self.handle(tp, records)
+                try:
+                    if not self._follow_leases():
+                        stop.wait(0.2)  # no partition of our own yet: look again soon
+                        continue
+                    for tp, records in self._poll().items():
+                        self.handle(tp, records)
+                except DATABASE_AWAY as error:
+                    log.warning("%s: database unavailable (%s); waiting for it", self.name,
+                                error)
+                    self._forget_positions()
+                    # A member that cannot write serves nobody: its partitions go to a member
+                    # that can (it takes its share again once its own database answers).
+                    self.leases.release()
+                    stop.wait(1.0)
+                    continue
                 self._report_lag()
-                self._rejoin_if_left_without_partitions()
         finally:
             self.consumer.close(autocommit=False)
+            self.leases.release()
 
-    def _rejoin_if_left_without_partitions(self) -> None:
-        """kafka-python can come out of a rebalance with no partitions and never rejoin (seen
-        on a loaded machine: a one-member group idle for minutes). A member that has had no
-        partition for a while subscribes again, which makes the group rebalance."""
-        if self.consumer.assignment():
-            self._unassigned_since = None
-            return
-        now = time.monotonic()
-        if self._unassigned_since is None:
-            self._unassigned_since = now
-        elif now - self._unassigned_since > UNASSIGNED_REJOIN_SECONDS:
-            log.warning("%s: no partitions for %.0f s; rejoining the group", self.name,
-                        now - self._unassigned_since)
-            self._unassigned_since = None
-            self.consumer.unsubscribe()
-            self.consumer.subscribe([self.topic], listener=StoredOffsets(self))
+    def _follow_leases(self) -> bool:
+        """Assign the consumer the partitions this member owns now; a partition it takes
+        starts at the offset stored with the read model. False while it owns none."""
+        owned = self.leases.refresh()
+        if owned != self.assigned:
+            added = owned - self.assigned
+            if owned:
+                self.consumer.assign([TopicPartition(self.topic, p) for p in sorted(owned)])
+            else:
+                self.consumer.unsubscribe()
+            if added:
+                stored = self.stored_offsets()
+                for partition in added:
+                    tp = TopicPartition(self.topic, partition)
+                    if partition in stored:
+                        self.consumer.seek(tp, stored[partition])
+                    else:
+                        self.consumer.seek_to_beginning(tp)
+            log.info("%s: consuming partitions %s (was %s)", self.name, sorted(owned),
+                     sorted(self.assigned))
+            self.assigned = set(owned)
+        return bool(self.assigned)
+
+    def _forget_positions(self) -> None:
+        """After a failed commit: consume again from the stored offsets (the poll in hand was
+        not recorded), once the database answers."""
+        self.assigned = set()
+        self.consumer.unsubscribe()
 
     def _poll(self) -> dict[TopicPartition, list[Any]]:
         """One poll; a broker that is away is waited for, not a reason to exit."""
@@ -123,11 +146,13 @@ class Projector:
         envelopes, poison = [], []
         for record in records:
             try:
-                envelopes.append(decode(record.value))
+                envelopes.append(decode(record))
             except Exception as error:  # any undecodable message is a dead letter
                 poison.append((record, f"undecodable: {type(error).__name__}: {error}"))
         try:
             self._commit(tp, envelopes, records[-1].offset + 1)
+        except DATABASE_AWAY:
+            raise
         except Exception:
             log.exception("batch failed on %s; applying one by one", tp)
             self._commit_one_by_one(tp, records, poison)
@@ -143,15 +168,18 @@ class Projector:
                            poison: list[tuple[Any, str]]) -> None:
         undecodable = {id(record) for record, _ in poison}
         for record in records:
-            envelopes = [] if id(record) in undecodable else [decode(record.value)]
+            envelopes = [] if id(record) in undecodable else [decode(record)]
             try:
                 self._commit(tp, envelopes, record.offset + 1)
+            except DATABASE_AWAY:
+                raise
             except Exception as error:
                 poison.append((record, f"unappliable: {type(error).__name__}: {error}"))
                 self._commit(tp, [], record.offset + 1)
         self._dead_letter(poison)
 
     def _record_offset(self, cursor: Cursor, partition: int, next_offset: int) -> None:
+        self._next_offsets[partition] = next_offset  # for the lag metric only
         cursor.execute(
             "INSERT INTO projector_offsets (projection, topic, partition, next_offset) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (projection, topic, partition) DO UPDATE SET "
@@ -161,7 +189,9 @@ class Projector:
         for record, reason in poison:
             log.warning("dead letter at %s[%d]@%d: %s", record.topic, record.partition,
                         record.offset, reason)
+            # The original headers stay (a CloudEvent stays one), the reason is added.
             self.dead_letters.send(self.dlq_topic, key=record.key, value=record.value, headers=[
+                *(record.headers or ()),
                 ("reason", reason.encode()), ("projection", self.name.encode()),
                 ("source", f"{record.topic}/{record.partition}/{record.offset}".encode()),
             ])
@@ -169,17 +199,16 @@ class Projector:
             self.dead_letters.flush()
 
     def _report_lag(self) -> None:
+        """From what the consumer already knows (the high watermark of its last fetch), never
+        a request: a broker that is away must not hold up the loop (end_offsets() waits up to
+        its request timeout, 30 s, and the leases would go unrefreshed meanwhile)."""
         now = time.monotonic()
         if now - self._lag_reported < 1.0:
             return
-        assigned = list(self.consumer.assignment())
-        if not assigned:
-            return
         self._lag_reported = now
-        try:
-            ends = self.consumer.end_offsets(assigned)
-        except KafkaError as error:  # lag is a metric: never a reason to stop consuming
-            log.info("lag not reported: %s", error)
-            return
-        lag = sum(max(0, ends[tp] - (self.consumer.position(tp) or 0)) for tp in assigned)
+        lag = 0
+        for partition in self.assigned:
+            end = self.consumer.highwater(TopicPartition(self.topic, partition))
+            if end is not None:
+                lag += max(0, end - self._next_offsets.get(partition, 0))
         PROJECTION_LAG.labels(self.name).set(lag)

@@ -5,20 +5,30 @@ stream id as the key (so a learner's events stay ordered in one partition), wait
 has confirmed every send, and only then records the new position. A crash therefore re-sends
 at most the last unconfirmed batch; consumers skip what they already applied. One relay
 publishes at a time: PostgreSQL deployments take an advisory lock, and a second relay waits
-as a standby until the lock is released (its holder's connection closes when it dies).
+as a standby until the lock is released (its holder's connection closes when it dies). A
+leader whose lock connection is lost (a database restart) stops publishing and contends
+again. A broker or database outage is waited out: the batch in hand is sent again afterwards,
+by a new producer (one whose batch went unconfirmed can stay stuck in its retries for the
+delivery timeout, two minutes, after the broker is back).
+Messages are CloudEvents in binary content mode, or envelope 1 (ledger.projections.wire).
 """
 
 import logging
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import orjson
 import psycopg
 from eventsourcing.application import Application
+from eventsourcing.persistence import InterfaceError, OperationalError
+from kafka.errors import KafkaError
 
 from ledger.kafka import EVENTS
 from ledger.metrics import RELAY_POSITION
+from ledger.projections import wire
 from ledger.projections.envelope import from_stored
 from ledger.store.database import Database
 
@@ -26,12 +36,29 @@ log = logging.getLogger(__name__)
 
 WATERMARKS_KEPT = 10_000
 RELAY_LOCK = 7355609
+# A batch not confirmed by then is sent again by a new producer (a batch takes well under a
+# second when the broker is there).
+CONFIRM_SECONDS = 10.0
+# Waited out, the batch in hand sent again: a broker or the database away for a while.
+OUTAGES = (KafkaError, OperationalError, InterfaceError, psycopg.OperationalError,
+           psycopg.InterfaceError)
+
+
+class LostLeadership(Exception):
+    """The relay's lock connection is gone, and with it the lock: another relay may lead."""
 
 
 class Relay:
     def __init__(self, app: Application, database: Database, producer, *,
-                 topic: str = EVENTS, batch_size: int = 1000, poll_seconds: float = 0.1) -> None:
+                 topic: str = EVENTS, batch_size: int = 1000, poll_seconds: float = 0.1,
+                 envelope: int = wire.CLOUDEVENTS,
+                 still_leader: Callable[[], bool] = lambda: True,
+                 renew_producer: Callable[[], Any] | None = None) -> None:
+        """`renew_producer`: builds a producer to replace one whose batch failed."""
         self.app = app
+        self.renew_producer = renew_producer
+        self.envelope = envelope
+        self.still_leader = still_leader
         self.database = database
         self.producer = producer
         self.topic = topic
@@ -59,6 +86,8 @@ class Relay:
         sent = 0
         position = self.position
         while True:
+            if not self.still_leader():
+                raise LostLeadership
             notifications = self.app.recorder.select_notifications(
                 start=position, limit=self.batch_size, inclusive_of_start=False)
             if not notifications:
@@ -67,16 +96,13 @@ class Relay:
             futures = []
             for n in notifications:
                 envelope = from_stored(transcoder, n)
+                headers, value = wire.encode(envelope, self.envelope)
                 futures.append(self.producer.send(
-                    self.topic, key=envelope.subject.encode(),
-                    value=orjson.dumps(envelope.as_json()),
-                    headers=[("type", envelope.type.encode()),
-                             ("position", str(envelope.position).encode())],
-                ))
-            self.producer.flush()
+                    self.topic, key=envelope.subject.encode(), value=value, headers=headers))
+            self.producer.flush(timeout=CONFIRM_SECONDS)
             for future in futures:
                 # Raises if Kafka did not confirm: the position stays where it was.
-                metadata = future.get(timeout=60)
+                metadata = future.get(timeout=CONFIRM_SECONDS)
                 if metadata is not None:
                     self.last_offsets[metadata.partition] = max(
                         metadata.offset, self.last_offsets.get(metadata.partition, -1))
@@ -100,25 +126,79 @@ class Relay:
                 (self.topic, self.topic, WATERMARKS_KEPT))
 
     def run(self, stop: threading.Event) -> None:
+        """Publish until `stop` is set; raises LostLeadership when the lock is gone."""
         while not stop.is_set():
-            if self.publish_available() == 0:
+            try:
+                sent = self.publish_available()
+            except OUTAGES as error:
+                log.warning("publishing paused (%s: %s); trying again", type(error).__name__,
+                            error)
+                if isinstance(error, KafkaError) and self.renew_producer is not None:
+                    self._renew()
+                stop.wait(1.0)
+                continue
+            if sent == 0:
                 stop.wait(self.poll_seconds)
+
+    def _renew(self) -> None:
+        old, self.producer = self.producer, None
+        try:
+            old.close(timeout=0)  # what it still holds is sent again by its successor
+        except Exception as error:  # a broken producer may fail to close: it is dropped
+            log.info("closing the old producer: %s", error)
+        while self.producer is None:
+            try:
+                self.producer = self.renew_producer()
+            except KafkaError as error:  # the broker is still away
+                log.warning("no producer yet (%s); trying again", error)
+                time.sleep(1.0)
+
+
+class Leadership:
+    """The relay's advisory lock, held on a connection of its own."""
+
+    def __init__(self, conn: psycopg.Connection | None) -> None:
+        self.conn = conn
+
+    def held(self) -> bool:
+        """Whether the lock's connection still answers (its session, and the lock, live)."""
+        if self.conn is None:
+            return True
+        try:
+            self.conn.execute("SELECT 1")
+            return True
+        except psycopg.Error:
+            return False
 
 
 @contextmanager
-def leadership(database_url: str | None, stop: threading.Event) -> Iterator[bool]:
-    """Hold the relay's advisory lock while publishing; wait as a standby until it is free.
-    Yields False if asked to stop before becoming the leader."""
+def leadership(database_url: str | None, stop: threading.Event) -> Iterator[Leadership | None]:
+    """Hold the relay's advisory lock while publishing; wait as a standby until it is free
+    (and while the database is away). Yields None if asked to stop before leading."""
     if database_url is None:  # embedded SQLite: one process owns the file
-        yield True
+        yield Leadership(None)
         return
-    with psycopg.connect(database_url, autocommit=True,
-                         application_name="ledger-relay-leadership") as conn:
-        while not stop.is_set():
-            if conn.execute("SELECT pg_try_advisory_lock(%s)", (RELAY_LOCK,)).fetchone()[0]:
-                log.info("relay is the leader")
-                yield True
-                return
-            log.info("another relay publishes; waiting as a standby")
+    while not stop.is_set():
+        try:
+            conn = psycopg.connect(database_url, autocommit=True, connect_timeout=5,
+                                   application_name="ledger-relay-leadership")
+        except psycopg.OperationalError as error:
+            log.warning("database unavailable (%s); waiting for it", error)
             stop.wait(1.0)
-        yield False
+            continue
+        with conn:
+            while not stop.is_set():
+                try:
+                    locked = conn.execute("SELECT pg_try_advisory_lock(%s)",
+                                          (RELAY_LOCK,)).fetchone()[0]
+                except psycopg.Error as error:
+                    log.warning("database unavailable (%s); waiting for it", error)
+                    break
+                if locked:
+                    log.info("relay is the leader")
+                    yield Leadership(conn)
+                    return
+                log.info("another relay publishes; waiting as a standby")
+                stop.wait(1.0)
+        stop.wait(1.0)
+    yield None

@@ -25,6 +25,7 @@ from kafka import KafkaConsumer, TopicPartition
 from ledger.bootstrap import bootstrap
 from ledger.config import Settings
 from ledger.kafka import DEAD_LETTERS, EVENTS, EXPORTS
+from ledger.projections import wire
 from tests.conftest import STANDARDS, free_port
 from tests.e2e.test_processes import (
     LEDGER,
@@ -170,10 +171,10 @@ def test_after_erasure_no_message_table_or_log_line_holds_the_learners_personal_
 
     needles = person.needles()
     published = messages(kafka_bootstrap, pipeline.topic(EVENTS), at_least=position)
-    assert sorted(orjson.loads(m.value)["position"] for m in published)[-1] == position
-    erasure = [orjson.loads(m.value) for m in published
-               if dict(m.headers)["type"] == b"LearnerRecord.RecordErased"]
-    assert [(e["subject"], sorted(e["data"])) for e in erasure] == \
+    events = [wire.decode(m.headers, m.value) for m in published]
+    assert sorted(e.position for e in events)[-1] == position
+    erasure = [e for e in events if e.type == "LearnerRecord.RecordErased"]
+    assert [(e.subject, sorted(e.data)) for e in erasure] == \
         [(learner, ["actor", "effective_on", "reason"])]
     def raw(message) -> bytes:
         return b"".join([message.key or b"", message.value or b"",

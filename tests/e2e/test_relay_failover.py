@@ -40,9 +40,11 @@ def lock_holders(url: str) -> list[int]:
 
 def relays_connected(url: str) -> int:
     with psycopg.connect(url, autocommit=True) as conn:
-        # Connected and past its first try for the lock (the statement it last ran).
+        # Connected and past its first try for the lock (the statement it last ran; a leader
+        # then checks that its lock's session still answers).
         return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
-                            "'ledger-relay-leadership' AND query LIKE '%pg_try_advisory_lock%' "
+                            "'ledger-relay-leadership' AND (query LIKE "
+                            "'%pg_try_advisory_lock%' OR query = 'SELECT 1') "
                             "AND datname = current_database()").fetchone()[0]
 
 

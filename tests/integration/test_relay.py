@@ -1,6 +1,6 @@
 """The relay publishes every stored event to a real Kafka broker: an independent consumer
 (bare kafka-python, not the project's code) sees each position exactly once, in order within
-each key, with the envelope's type and position also in the headers."""
+each key, as CloudEvents in binary content mode (or, asked for, envelope 1)."""
 
 import threading
 import time
@@ -61,22 +61,47 @@ def test_an_independent_consumer_sees_every_stored_event_once_in_order_per_key(
         worker.join(timeout=30)
         producer.close()
 
-    positions = [m.value and orjson.loads(m.value)["position"] for m in messages]
-    stored = [n.id for n in ledger.app.recorder.select_notifications(0, head + 1)]
-    assert sorted(positions) == stored  # every stored event, each exactly once
+    positions = [int(dict(m.headers)["ce_position"]) for m in messages]
+    stored = {n.id: n for n in ledger.app.recorder.select_notifications(0, head + 1)}
+    assert sorted(positions) == sorted(stored)  # every stored event, each exactly once
     by_key: dict[bytes, list[int]] = defaultdict(list)
     for message in messages:
-        envelope = orjson.loads(message.value)
-        assert message.key.decode() == envelope["subject"]
-        headers = dict(message.headers)
-        assert headers["type"].decode() == envelope["type"]
-        assert int(headers["position"]) == envelope["position"]
-        by_key[message.key].append(envelope["version"])
+        headers = {name: value.decode() for name, value in message.headers}
+        notification = stored[int(headers["ce_position"])]
+        assert headers["ce_specversion"] == "1.0"
+        assert headers["content-type"] == "application/json"
+        assert headers["ce_source"] == "urn:ledger"
+        assert message.key.decode() == headers["ce_subject"] == str(notification.originator_id)
+        assert headers["ce_type"] == notification.topic.rsplit(":", 1)[-1]
+        assert headers["ce_id"] == f"{headers['ce_subject']}/{notification.originator_version}"
+        assert headers["ce_time"].endswith("+00:00")
+        assert isinstance(orjson.loads(message.value), dict)  # the data alone
+        by_key[message.key].append(int(headers["ce_streamversion"]))
     assert all(versions == sorted(versions) for versions in by_key.values())
     assert relay.position == head
     # A restarted relay's watermarks still name every partition written before the restart.
     restarted = Relay(ledger.app, ledger.database, producer, topic=topic)
     assert restarted.last_offsets == relay.last_offsets and len(relay.last_offsets) > 1
+
+
+def test_envelope_1_is_still_published_when_asked_for(pg_api, kafka_bootstrap, topic_prefix):
+    build_world(pg_api)
+    ledger = pg_api.ledger
+    head = ledger.app.recorder.max_notification_id()
+    topic = topic_prefix + "ledger.events"
+    producer = idempotent_producer(kafka_bootstrap, "test-relay-v1")
+    try:
+        assert Relay(ledger.app, ledger.database, producer, topic=topic,
+                     envelope=1).publish_available() == head
+    finally:
+        producer.close()
+    messages = consume_all(kafka_bootstrap, topic, expected=head)
+    for message in messages:
+        envelope = orjson.loads(message.value)
+        assert envelope["specversion"] == 1 and message.key.decode() == envelope["subject"]
+        assert dict(message.headers) == {"type": envelope["type"].encode(),
+                                         "position": str(envelope["position"]).encode()}
+    assert sorted(orjson.loads(m.value)["position"] for m in messages) == list(range(1, head + 1))
 
 
 class UnconfirmingProducer:
@@ -85,7 +110,7 @@ class UnconfirmingProducer:
     def send(self, *args, **kwargs):
         return self
 
-    def flush(self) -> None:
+    def flush(self, timeout: float | None = None) -> None:
         pass
 
     def get(self, timeout: float | None = None) -> None:
