@@ -1,10 +1,12 @@
-"""The composition root: builds the store, the committer, the read models and the vault."""
+"""Composition roots: the store every process opens (schema migrated), the API's full ledger
+(committer, read models, vault, keys) and the exporter's collaborators."""
 
 import base64
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -17,6 +19,7 @@ from ledger.audit.progress import bar
 from ledger.committer import GroupCommitter
 from ledger.config import Settings
 from ledger.portability import Portability
+from ledger.projections.base import Projection
 from ledger.projections.exports.model import Operator
 from ledger.projections.progress import KafkaWatermarks, StoredPositions
 from ledger.projections.register import Register
@@ -26,9 +29,10 @@ from ledger.projections.store import ReadModelStore
 from ledger.projections.transcripts import Transcripts
 from ledger.standards import Standards
 from ledger.status_lists import StatusLists
-from ledger.store import keys, principals, side_tables, vault
+from ledger.store import keys, principals, vault
 from ledger.store.database import Database
 from ledger.store.events import EventLog
+from ledger.store.migrations import Migration, Migrator
 from ledger.unit_of_work import AggregateCache
 from ledger.urls import PublicUrls
 
@@ -72,17 +76,41 @@ def schema_lock(settings: Settings) -> Iterator[None]:
         yield
 
 
-def bootstrap(settings: Settings | None = None, *, run_projections: bool = True) -> Ledger:
-    settings = settings or Settings()
+@dataclass(frozen=True)
+class Store:
+    """The event store and the database handle on its pool, the schema brought up to date."""
+
+    app: LedgerApplication
+    database: Database
+    read_models: ReadModelStore | None = None
+    migrated: tuple[Migration, ...] = ()  # the migrations this opening applied
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def open_store(settings: Settings, with_projections: Sequence[Projection] = ()) -> Store:
+    """The store every process opens: the events table (the library's own), then any pending
+    schema migrations, under the schema lock. With projections, their read models are prepared
+    too (a position row each; a table that predates an indexed column gets it)."""
     with schema_lock(settings):
         app = LedgerApplication(env=settings.eventsourcing_env())
         database = Database(app.recorder.datastore, postgres=settings.uses_postgres)
-        database.execute_script(vault.SCHEMA + principals.SCHEMA + side_tables.SCHEMA
-                                + keys.SCHEMA)
-        checkpoints.create_table(database)
-        read_models = ReadModelStore(database, projections())
-        read_models.create_tables()
-        database.execute_script(kafka.SCHEMA)
+        read_models = ReadModelStore(database, with_projections) if with_projections else None
+        outdated = read_models.add_missing_columns() if read_models else []
+        migrated = Migrator(database).upgrade()
+        if read_models is not None:
+            read_models.prepare(outdated)
+    return Store(app, database, read_models, tuple(migrated))
+
+
+def bootstrap(settings: Settings | None = None, *, run_projections: bool = True) -> Ledger:
+    """The API's composition root (and the CLI's administrative commands'): every
+    collaborator, the vault and signing keys included."""
+    settings = settings or Settings()
+    store = open_store(settings, projections())
+    app, database, read_models = store.app, store.database, store.read_models
+    with schema_lock(settings):
         migrated = 0
         if migrate.needed(database, app.recorder.events_table_name):
             migrated = migrate.migrate(database, app.recorder.events_table_name,
@@ -128,3 +156,18 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True)
     if runner is not None:
         runner.start()
     return ledger
+
+
+def exports_root(settings: Settings) -> tuple[Store, Portability, KafkaWatermarks]:
+    """The exporter's composition root: the store, the read models it waits for, and the
+    exports' collaborators (the vault and the signing keys need the master key)."""
+    store = open_store(settings, projections())
+    database, read_models = store.database, store.read_models
+    secret = master_key(settings)
+    progress = KafkaWatermarks(database, settings.kafka_topic_prefix + kafka.EVENTS,
+                               list(read_models.projections))
+    portability = Portability(read_models, vault.Vault(database, secret),
+                              keys.KeyStore(database, secret), Standards(settings.standards_path),
+                              PublicUrls(settings.public_base_url),
+                              Operator(settings.operator_name, settings.operator_country))
+    return store, portability, progress

@@ -10,11 +10,6 @@ from ledger.projections.base import Document, Projection
 from ledger.projections.envelope import Envelope
 from ledger.store.database import Cursor, Database
 
-POSITIONS_SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS rm_positions (projection TEXT PRIMARY KEY, "
-    "position {bigint} NOT NULL)",
-]
-
 
 def indexed(projection: Projection) -> dict[str, str]:
     """Document fields the projection also keeps in indexed columns (name -> SQL type), so
@@ -30,6 +25,8 @@ def stored_row(projection: Projection, key: str, owner: str | None, position: in
 
 
 def document_schema(table: str, columns: dict[str, str] | None = None) -> list[str]:
+    """A projection table's DDL, for the shadow tables of a rebuild (the live tables are
+    created by the migrations in ledger/store/schema)."""
     extra = "".join(f", {name} {kind}" for name, kind in (columns or {}).items())
     return [
         f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, owner TEXT, "
@@ -46,12 +43,9 @@ class ReadModelStore:
         self.database = database
         self.projections = {p.name: p for p in projections}
 
-    def create_tables(self) -> None:
-        statements = list(POSITIONS_SCHEMA)
-        for projection in self.projections.values():
-            statements += document_schema(projection.table, indexed(projection))
-        outdated = self._add_missing_columns()
-        self.database.execute_script(statements)
+    def prepare(self, outdated: Sequence[str] = ()) -> None:
+        """Once the schema is migrated: a position row per projection, and the `outdated`
+        projections (see add_missing_columns) emptied so that they are rebuilt from the events."""
         with self.database.transaction() as cursor:
             for name in self.projections:
                 cursor.execute(
@@ -59,19 +53,22 @@ class ReadModelStore:
                     "ON CONFLICT (projection) DO NOTHING", (name,),
                 )
         if outdated:
-            self.reset(outdated)
+            self.reset(list(outdated))
 
-    def _add_missing_columns(self) -> list[str]:
-        """Tables made before a projection declared an indexed column get the column, and
-        the projection is emptied so that its rows are rebuilt from the events with it."""
+    def add_missing_columns(self) -> list[str]:
+        """Tables made before a projection declared an indexed column get the column and its
+        index (before migrations run: migration 1 indexes the columns); returns the names of
+        the projections to rebuild."""
         outdated = []
         for name, projection in self.projections.items():
             existing = self._columns(projection.table)
             missing = {c: t for c, t in indexed(projection).items() if c not in existing}
             if existing and missing:
+                table = projection.table
                 self.database.execute_script(
-                    [f"ALTER TABLE {projection.table} ADD COLUMN {c} {t}"
-                     for c, t in missing.items()])
+                    [statement for c, t in missing.items() for statement in (
+                        f"ALTER TABLE {table} ADD COLUMN {c} {t}",
+                        f"CREATE INDEX IF NOT EXISTS {table}_{c} ON {table} ({c}, position)")])
                 outdated.append(name)
         return outdated
 
