@@ -5,7 +5,7 @@ import asyncio
 import hashlib
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from eventsourcing.persistence import Transcoder
 from ledger import commands
 from ledger.audit.auditor import Audit
 from ledger.audit.replay import learner_document
+from ledger.calendar import Calendar
 from ledger.committer import Command, GroupCommitter, Idempotency, Outcome
 from ledger.domain.actors import Actor
 from ledger.domain.errors import Forbidden, NotFound
@@ -77,6 +78,9 @@ class Ledger:
     urls: PublicUrls
     status_lists: StatusLists
     portability: "Portability"
+    calendar: Calendar = field(default_factory=Calendar)
+    # Readiness checks beyond the store (Kafka, when configured): name -> check (ledger/health).
+    readiness: dict[str, Any] = field(default_factory=dict)
 
     # -- writes ---------------------------------------------------------------------------
 

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import psycopg
 
-from ledger import kafka
+from ledger import health, kafka, metrics
 from ledger.application import Ledger, LedgerApplication
 from ledger.audit import checkpoints, migrate
 from ledger.audit.auditor import Audit
 from ledger.audit.progress import bar
+from ledger.calendar import Calendar, Clock, utc_now
 from ledger.committer import GroupCommitter
 from ledger.config import Settings
 from ledger.portability import Portability
@@ -104,9 +105,11 @@ def open_store(settings: Settings, with_projections: Sequence[Projection] = ()) 
     return Store(app, database, read_models, tuple(migrated))
 
 
-def bootstrap(settings: Settings | None = None, *, run_projections: bool = True) -> Ledger:
+def bootstrap(settings: Settings | None = None, *, run_projections: bool = True,
+              clock: Clock = utc_now) -> Ledger:
     """The API's composition root (and the CLI's administrative commands'): every
-    collaborator, the vault and signing keys included."""
+    collaborator, the vault and signing keys included. `clock` (UTC) is what "today" is read
+    from, in the operator's time zone."""
     settings = settings or Settings()
     store = open_store(settings, projections())
     app, database, read_models = store.app, store.database, store.read_models
@@ -137,8 +140,9 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True)
         audit.after_commit(position)
 
     cache = AggregateCache(app, settings.aggregate_cache_size)
+    calendar = Calendar(settings.time_zone, clock)
     committer = GroupCommitter(app, database, cache, settings.batch_max_commands,
-                               on_commit=on_commit)
+                               on_commit=on_commit, calendar=calendar)
     standards = Standards(settings.standards_path)
     urls = PublicUrls(settings.public_base_url)
     ledger_vault = vault.Vault(database, secret)
@@ -152,10 +156,22 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True)
         status_lists=StatusLists(read_models, keystore, standards, urls),
         portability=Portability(read_models, ledger_vault, keystore, standards, urls,
                                 Operator(settings.operator_name, settings.operator_country)),
+        calendar=calendar,
     )
     if runner is not None:
         runner.start()
+    if settings.kafka_bootstrap_servers:
+        ledger.readiness["kafka"] = health.kafka_reachable(settings.kafka_bootstrap_servers)
+    watch_metrics(ledger)
     return ledger
+
+
+def watch_metrics(ledger: Ledger) -> None:
+    """The API process's scrape-time gauges (ledger/metrics.py)."""
+    metrics.watch("ledger_store_head_position", ledger.app.recorder.max_notification_id)
+    metrics.watch("ledger_committer_queue_depth", lambda: ledger.committer.queue_depth)
+    metrics.watch("ledger_audit_checkpoint_age_seconds",
+                  ledger.audit.checkpoints.newest_age_seconds)
 
 
 def exports_root(settings: Settings) -> tuple[Store, Portability, KafkaWatermarks]:

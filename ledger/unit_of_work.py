@@ -6,6 +6,7 @@ log before each batch and evicts any aggregate that someone else has advanced.
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from datetime import date
 from functools import lru_cache
 from typing import Any, TypeVar
 from uuid import UUID
@@ -67,9 +68,11 @@ def _uuid(text: str) -> UUID:
 
 
 class UnitOfWork:
-    def __init__(self, app: Application, cache: AggregateCache) -> None:
+    def __init__(self, app: Application, cache: AggregateCache, today: date) -> None:
         self.app = app
         self.cache = cache
+        # The operator's date when the batch runs: commands compare awards and decisions with it.
+        self.today = today
         self.loaded: dict[UUID, Aggregate] = {}
         self.side_writes: list[SideWrite] = []
         self.rows: dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]] = {}

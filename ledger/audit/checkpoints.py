@@ -81,6 +81,12 @@ def select_all() -> str:
 class Checkpoints:
     """Signs chain heads with the ledger's key and keeps them in `audit_checkpoints`."""
 
+    def newest_age_seconds(self) -> float | None:
+        """Seconds since the newest checkpoint was signed; None when there is none."""
+        row = self.database.query_one(
+            f"SELECT signed_at FROM {TABLE} ORDER BY position DESC LIMIT 1")
+        return None if row is None else (chain.now_micros() - int(row["signed_at"])) / 1e6
+
     def __init__(self, database: Database, keys: KeyStore, every: int) -> None:
         self.database = database
         self.keys = keys

@@ -1,13 +1,24 @@
 """The `ledger` command line: every entry point of the ledger's processes and administration,
 assembled from the modules of this package."""
 
+import logging
+
 import typer
 
 from ledger.cli import audit, db, learners, portability, principals, rebuild, replay, serve, workers
-from ledger.cli.common import EPILOG
+from ledger.cli.common import EPILOG, configure_logging
 
 app = typer.Typer(help="Learner Record Ledger: a national, event-sourced micro-credential ledger.",
                   epilog=EPILOG, no_args_is_help=True, pretty_exceptions_show_locals=False)
+
+
+@app.callback()
+def _every_command() -> None:
+    # Administrative commands log warnings and errors only, as JSON lines like the processes
+    # (which raise their level to INFO with their own role).
+    configure_logging("cli", logging.WARNING)
+
+
 app.command()(serve.serve)
 app.command()(serve.demo)
 app.command()(workers.relay)

@@ -99,6 +99,8 @@ def stop_on_signals() -> "threading.Event":
     return stop
 
 
-def configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(process: str, level: int = logging.INFO) -> None:
+    """JSON log lines on stderr (ledger/logs.py); `process` names the role in each line."""
+    from ledger import logs
+
+    logs.configure(process, level)

@@ -1,5 +1,6 @@
 """`ledger serve` (the API process) and `ledger demo`."""
 
+import logging
 import sys
 from typing import Annotated
 
@@ -24,7 +25,7 @@ def serve(
     from ledger.bootstrap import bootstrap
     from services.api.app import create_app
 
-    configure_logging()
+    configure_logging("api")
     # The committer thread waits on PostgreSQL many times per batch; with the default 5 ms
     # switch interval each wake-up can queue behind the event loop for the GIL (a convoy).
     sys.setswitchinterval(0.0005)
@@ -39,7 +40,8 @@ def serve(
             ledger.close()
             raise
     where = (settings.database_url and "PostgreSQL") or f"SQLite in {settings.data_dir}"
-    typer.echo(f"Ledger API on http://{host}:{port} (store: {where}; docs at /docs)", err=True)
+    logging.getLogger("ledger.api").info(f"Ledger API on http://{host}:{port} (store: {where}; "
+                                         "docs at /docs)")
     # The app closes the ledger in its shutdown; uvicorn then re-raises the stopping signal.
     uvicorn.run(create_app(ledger, close_on_shutdown=True), host=host, port=port,
                 log_level="warning", access_log=False, log_config=None)

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from ledger import metrics
 from ledger.cli.common import (
     DataDir,
     MetricsPort,
@@ -19,28 +20,31 @@ from ledger.cli.common import (
     stop_on_signals,
 )
 from ledger.config import Settings
-
-
-def _serve_metrics(port: int | None) -> None:
-    if port:
-        from prometheus_client import start_http_server
-        start_http_server(port, addr="0.0.0.0")  # noqa: S104 - scraped from other containers
+from ledger.health import Health
 
 
 def _kafka_worker(data_dir: Path | None, metrics_port: int | None, what: str, *,
-                  topics: bool = True) -> Settings:
-    """Settings of a process that needs Kafka (refused without it), its metrics endpoint
-    started and, unless it waits for leadership first, the ledger's topics ensured."""
+                  topics: bool = True) -> tuple[Settings, Health]:
+    """Settings of a process that needs Kafka (refused without it), its metrics and health
+    endpoint started (with a PostgreSQL check) and, unless it waits for leadership first, the
+    ledger's topics ensured."""
+    from ledger import health
     from ledger.kafka import ensure_topics
 
-    configure_logging()
+    configure_logging(what.removeprefix("the ").removeprefix("a Kafka "))
     settings = settings_for(data_dir)
     if not settings.kafka_bootstrap_servers:
         raise fail(f"set KAFKA_BOOTSTRAP_SERVERS to run {what}")
-    _serve_metrics(metrics_port)
+    checks = health.Health()
+    if settings.database_url:
+        checks.add("database", health.postgres_reachable(settings.database_url))
+    checks.add("kafka", health.kafka_reachable(settings.kafka_bootstrap_servers))
+    port = metrics_port or settings.metrics_port
+    if port:
+        health.serve(port, checks)
     if topics:
         ensure_topics(settings.kafka_bootstrap_servers, prefix=settings.kafka_topic_prefix)
-    return settings
+    return settings, checks
 
 
 def relay(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None:
@@ -51,14 +55,18 @@ def relay(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None:
     from services.relay.relay import Relay, leadership
 
     stop = stop_on_signals()
-    settings = _kafka_worker(data_dir, metrics_port, "the relay", topics=False)
+    settings, checks = _kafka_worker(data_dir, metrics_port, "the relay", topics=False)
+    role = {"role": "standby"}
+    checks.add("role", lambda: role["role"])
     with leadership(settings.database_url, stop) as leader:
         if not leader:
             return
+        role["role"] = "leader"
         prefix = settings.kafka_topic_prefix
         ensure_topics(settings.kafka_bootstrap_servers, prefix=prefix)
         with exit_on_errors():
             store = open_store(settings)
+        metrics.watch("ledger_store_head_position", store.app.recorder.max_notification_id)
         producer = idempotent_producer(settings.kafka_bootstrap_servers, "ledger-relay")
         try:
             Relay(store.app, store.database, producer, topic=prefix + EVENTS).run(stop)
@@ -80,7 +88,7 @@ def projector(
     from services.projector.projector import Projector
 
     stop = stop_on_signals()
-    settings = _kafka_worker(data_dir, metrics_port, "a Kafka projector")
+    settings, checks = _kafka_worker(data_dir, metrics_port, "a Kafka projector")
     prefix = settings.kafka_topic_prefix
     known = [p.name for p in projections()]
     names = projection or known
@@ -105,6 +113,7 @@ def projector(
 
     workers = [threading.Thread(target=consume, args=(name,), name=f"projector-{name}")
                for name in names]
+    checks.add("consumers", lambda: not failed.is_set() and all(w.is_alive() for w in workers))
     try:
         for worker in workers:
             worker.start()
@@ -126,7 +135,7 @@ def exporter(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None
     from services.exporter.exporter import Exporter
 
     stop = stop_on_signals()
-    settings = _kafka_worker(data_dir, metrics_port, "the exporter")
+    settings, _ = _kafka_worker(data_dir, metrics_port, "the exporter")
     prefix = settings.kafka_topic_prefix
     with exit_on_errors():
         store, portability, progress = exports_root(settings)
@@ -147,13 +156,14 @@ def run_projections(data_dir: DataDir = None) -> None:
     from ledger.bootstrap import open_store, projections
     from ledger.projections.runner import NotificationLogRunner
 
-    configure_logging()
+    configure_logging("projections")
     stop = stop_on_signals()
     with exit_on_errors():
         store = open_store(settings_for(data_dir), projections())
     runner = NotificationLogRunner(store.app, store.read_models)
     runner.start()
-    typer.echo(f"projections following the log from position {runner.position}", err=True)
+    logging.getLogger("ledger.projections").info(
+        "projections following the log from position %d", runner.position)
     try:
         stop.wait()
     finally:

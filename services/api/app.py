@@ -1,14 +1,12 @@
 """The API's app factory: the one place where the HTTP layer is assembled."""
 
 import logging
-import time
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from ledger import __version__
 from ledger.application import Ledger
-from ledger.metrics import LATENCY, REQUESTS
 from services.api import errors
 from services.api.responses import FastJSONResponse
 from services.api.routers import (
@@ -20,6 +18,7 @@ from services.api.routers import (
     portability,
     reading,
 )
+from services.api.telemetry import RequestTelemetry
 
 log = logging.getLogger("ledger.api")
 
@@ -46,31 +45,5 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
         app.include_router(router)
     app.include_router(audit.router)
     app.include_router(portability.router)
-    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestTelemetry)
     return app
-
-
-class MetricsMiddleware:
-    """Counts requests and their latency by route template (pure ASGI: cheap per request)."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        started = time.perf_counter()
-        status = {"code": 500}
-
-        async def capture(message):
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture)
-        finally:
-            route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            REQUESTS.labels(scope["method"], template, status["code"]).inc()
-            LATENCY.labels(scope["method"], template).observe(time.perf_counter() - started)

@@ -18,7 +18,7 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from ledger.kafka import DEAD_LETTERS, EVENTS
-from ledger.metrics import PROJECTION_LAG
+from ledger.metrics import DEAD_LETTERED, PROJECTION_LAG
 from ledger.projections.envelope import Envelope
 from ledger.projections.store import ReadModelStore
 from ledger.store.database import Cursor, Database
@@ -161,6 +161,7 @@ class Projector:
         for record, reason in poison:
             log.warning("dead letter at %s[%d]@%d: %s", record.topic, record.partition,
                         record.offset, reason)
+            DEAD_LETTERED.labels(self.name).inc()
             self.dead_letters.send(self.dlq_topic, key=record.key, value=record.value, headers=[
                 ("reason", reason.encode()), ("projection", self.name.encode()),
                 ("source", f"{record.topic}/{record.partition}/{record.offset}".encode()),

@@ -5,7 +5,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ledger.commands import today
 from services.api.deps import CurrentActor, LedgerDep, MinPosition
 
 router = APIRouter(prefix="/v1", tags=["reading"])
@@ -27,7 +26,7 @@ def register_providers(ledger: LedgerDep, q: str | None = None, provider_id: str
                        eqf_level: Annotated[int | None, Query(ge=1, le=8)] = None,
                        min_position: MinPosition = None):
     ledger.wait_for(min_position)
-    items = ledger.register("provider", q, provider_id, None, today().isoformat())
+    items = ledger.register("provider", q, provider_id, None, ledger.calendar.today().isoformat())
     return {"items": [_public_provider(d) for d in items]}
 
 
@@ -36,7 +35,8 @@ def register_programmes(ledger: LedgerDep, q: str | None = None, provider_id: st
                         eqf_level: Annotated[int | None, Query(ge=1, le=8)] = None,
                         min_position: MinPosition = None):
     ledger.wait_for(min_position)
-    items = ledger.register("microcredential", q, provider_id, eqf_level, today().isoformat())
+    items = ledger.register("microcredential", q, provider_id, eqf_level,
+                            ledger.calendar.today().isoformat())
     return {"items": [_public_programme(d) for d in items]}
 
 
