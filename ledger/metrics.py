@@ -50,6 +50,11 @@ def watch(name: str, read: Callable[[], float | None]) -> None:
     _sources[name] = read
 
 
+def forget() -> None:
+    """Drop the registered readers (and the objects they hold)."""
+    _sources.clear()
+
+
 class _Scraped(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         for name, read in list(_sources.items()):

@@ -40,4 +40,18 @@ app.add_typer(db.db_app, name="db")
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:
+        _release()
+
+
+def _release() -> None:
+    """Collect the ledger's objects while the interpreter is whole: a PostgreSQL datastore
+    left for interpreter shutdown prints a non-JSON "Exception ignored" from its __del__."""
+    import gc
+
+    from ledger import metrics
+
+    metrics.forget()
+    gc.collect()
