@@ -6,7 +6,7 @@ import logging
 import sys
 from contextvars import ContextVar
 
-from pythonjsonlogger.json import JsonFormatter
+from pythonjsonlogger.orjson import OrjsonFormatter
 
 # The id of the HTTP request being served (services/api/telemetry.py sets it).
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -28,7 +28,7 @@ class _RequestId(logging.Filter):
 def configure(process: str, level: int | str = logging.INFO) -> None:
     """Send every logger's records, as JSON lines, to stderr; call once at process start."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter(
+    handler.setFormatter(OrjsonFormatter(
         "{levelname}{name}{message}", style="{", timestamp="time",
         rename_fields={"levelname": "level", "name": "logger"},
         static_fields={"process": process}))
