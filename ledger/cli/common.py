@@ -18,11 +18,11 @@ if TYPE_CHECKING:
 
 DataDir = Annotated[Path | None, typer.Option(
     "--data-dir", help="Embedded store folder (SQLite); ignored when DATABASE_URL is set "
-    "[default: ./var]")]
+    "(default: ./var)")]
 
 MetricsPort = Annotated[int | None, typer.Option(
     help="Serve Prometheus metrics on /metrics and health on /healthz at this port "
-    "[default: LEDGER_METRICS_PORT]")]
+    "(default: LEDGER_METRICS_PORT)")]
 
 # Exit statuses of every command: 0 done; 1 a check found a problem (audit verify, audit
 # diff); 2 bad input or configuration; 3 not found; 4 refused by a rule or a concurrent change.
