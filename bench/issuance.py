@@ -31,6 +31,7 @@ from bench.loadgen import LoadResult, encode_post, run_load
 from ledger import commands
 from ledger.application import LedgerApplication
 from ledger.bootstrap import bootstrap
+from ledger.calendar import Calendar
 from ledger.config import Settings
 from ledger.domain.actors import Actor
 from ledger.domain.learner import LearnerRecord
@@ -195,7 +196,7 @@ def naive_issuance(settings: Settings, world: dict, n: int, threads: int) -> Loa
             assert isinstance(record, LearnerRecord)
             record.issue(actor=actor, credential_id=str(uuid.uuid4()), provider=provider,
                          programme=programme, awarded_on="2025-06-01", grade="A",
-                         assessment=None, today=commands.today())
+                         assessment=None, today=Calendar().today())
             app.save(record)
             with lock:
                 result.latencies.append(time.perf_counter() - started)

@@ -5,7 +5,7 @@ import asyncio
 import hashlib
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from eventsourcing.persistence import Transcoder
 from ledger import commands
 from ledger.audit.auditor import Audit
 from ledger.audit.replay import learner_document
+from ledger.calendar import Calendar
 from ledger.committer import Command, GroupCommitter, Idempotency, Outcome
 from ledger.domain.actors import Actor
 from ledger.domain.errors import Forbidden, NotFound
@@ -79,11 +80,15 @@ class Ledger:
     status_lists: StatusLists
     portability: "Portability"
     xml_keys: XmlSigningKeys
+    calendar: Calendar = field(default_factory=Calendar)
+    # Readiness checks beyond the store (Kafka, when configured): name -> check (ledger/health).
+    readiness: dict[str, Any] = field(default_factory=dict)
 
     @property
     def public_register(self) -> PublicRegister:
-        """The register's searches and entries (ledger/register_search.py)."""
-        return PublicRegister(self.database)
+        """The register's searches and entries (ledger/register_search.py), dated by the
+        operator's calendar."""
+        return PublicRegister(self.database, self.calendar)
 
     # -- writes ---------------------------------------------------------------------------
 

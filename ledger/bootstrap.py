@@ -1,22 +1,26 @@
-"""The composition root: builds the store, the committer, the read models and the vault."""
+"""Composition roots: the store every process opens (schema migrated), the API's full ledger
+(committer, read models, vault, keys) and the exporter's collaborators."""
 
 import base64
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 
-from ledger import kafka
+from ledger import health, kafka, metrics
 from ledger.application import Ledger, LedgerApplication
 from ledger.audit import checkpoints, migrate
 from ledger.audit.auditor import Audit
 from ledger.audit.progress import bar
+from ledger.calendar import Calendar, Clock, utc_now
 from ledger.committer import GroupCommitter
 from ledger.config import Settings
 from ledger.portability import Portability
+from ledger.projections.base import Projection
 from ledger.projections.exports.model import Operator
 from ledger.projections.progress import KafkaWatermarks, StoredPositions
 from ledger.projections.register import Register
@@ -26,9 +30,10 @@ from ledger.projections.store import ReadModelStore
 from ledger.projections.transcripts import Transcripts
 from ledger.standards import Standards
 from ledger.status_lists import StatusLists
-from ledger.store import certificates, keys, principals, side_tables, status_indexes, vault
+from ledger.store import certificates, keys, principals, status_indexes, vault
 from ledger.store.database import Database
 from ledger.store.events import EventLog
+from ledger.store.migrations import Migration, Migrator
 from ledger.unit_of_work import AggregateCache
 from ledger.urls import PublicUrls
 
@@ -84,17 +89,43 @@ def xml_signing_keys(settings: Settings, database: Database,
     return certificates.XmlSigningKeys(database, secret, subject, supplied)
 
 
-def bootstrap(settings: Settings | None = None, *, run_projections: bool = True) -> Ledger:
-    settings = settings or Settings()
+@dataclass(frozen=True)
+class Store:
+    """The event store and the database handle on its pool, the schema brought up to date."""
+
+    app: LedgerApplication
+    database: Database
+    read_models: ReadModelStore | None = None
+    migrated: tuple[Migration, ...] = ()  # the migrations this opening applied
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def open_store(settings: Settings, with_projections: Sequence[Projection] = ()) -> Store:
+    """The store every process opens: the events table (the library's own), then any pending
+    schema migrations, under the schema lock. With projections, their read models are prepared
+    too (a position row each; a table that predates an indexed column gets it)."""
     with schema_lock(settings):
         app = LedgerApplication(env=settings.eventsourcing_env())
         database = Database(app.recorder.datastore, postgres=settings.uses_postgres)
-        database.execute_script(vault.SCHEMA + principals.SCHEMA + side_tables.SCHEMA
-                                + keys.SCHEMA + certificates.SCHEMA + status_indexes.SCHEMA)
-        checkpoints.create_table(database)
-        read_models = ReadModelStore(database, projections())
-        read_models.create_tables()
-        database.execute_script(kafka.SCHEMA)
+        read_models = ReadModelStore(database, with_projections) if with_projections else None
+        outdated = read_models.add_missing_columns() if read_models else []
+        migrated = Migrator(database).upgrade()
+        if read_models is not None:
+            read_models.prepare(outdated)
+    return Store(app, database, read_models, tuple(migrated))
+
+
+def bootstrap(settings: Settings | None = None, *, run_projections: bool = True,
+              clock: Clock = utc_now) -> Ledger:
+    """The API's composition root (and the CLI's administrative commands'): every
+    collaborator, the vault and signing keys included. `clock` (UTC) is what "today" is read
+    from, in the operator's time zone."""
+    settings = settings or Settings()
+    store = open_store(settings, projections())
+    app, database, read_models = store.app, store.database, store.read_models
+    with schema_lock(settings):
         migrated = 0
         if migrate.needed(database, app.recorder.events_table_name):
             migrated = migrate.migrate(database, app.recorder.events_table_name,
@@ -123,8 +154,10 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True)
 
     cache = AggregateCache(app, settings.aggregate_cache_size)
     indexes = status_indexes.StatusIndexes(database, secret, app.recorder.events_table_name)
+    calendar = Calendar(settings.time_zone, clock)
     committer = GroupCommitter(app, database, cache, settings.batch_max_commands,
-                               on_commit=on_commit, status_indexes=indexes.allocate)
+                               on_commit=on_commit, status_indexes=indexes.allocate,
+                               calendar=calendar)
     standards = Standards(settings.standards_path)
     ledger_vault = vault.Vault(database, secret)
     xml_keys = xml_signing_keys(settings, database, secret)
@@ -141,7 +174,37 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True)
                                          settings.qa_body_name),
                                 xml_keys=xml_keys),
         xml_keys=xml_keys,
+        calendar=calendar,
     )
     if runner is not None:
         runner.start()
+    if settings.kafka_bootstrap_servers:
+        ledger.readiness["kafka"] = health.kafka_reachable(settings.kafka_bootstrap_servers)
+    watch_metrics(ledger)
     return ledger
+
+
+def watch_metrics(ledger: Ledger) -> None:
+    """The API process's scrape-time gauges (ledger/metrics.py)."""
+    metrics.watch("ledger_store_head_position", ledger.app.recorder.max_notification_id)
+    metrics.watch("ledger_committer_queue_depth", lambda: ledger.committer.queue_depth)
+    metrics.watch("ledger_audit_checkpoint_age_seconds",
+                  ledger.audit.checkpoints.newest_age_seconds)
+
+
+def exports_root(settings: Settings) -> tuple[Store, Portability, KafkaWatermarks]:
+    """The exporter's composition root: the store, the read models it waits for, and the
+    exports' collaborators (the vault and the signing keys need the master key)."""
+    store = open_store(settings, projections())
+    database, read_models = store.database, store.read_models
+    secret = master_key(settings)
+    progress = KafkaWatermarks(database, settings.kafka_topic_prefix + kafka.EVENTS,
+                               list(read_models.projections))
+    urls = PublicUrls(settings.public_url)
+    portability = Portability(read_models, vault.Vault(database, secret),
+                              keys.KeyStore(database, secret, urls),
+                              Standards(settings.standards_path), urls,
+                              Operator(settings.operator_name, settings.operator_country,
+                                       settings.qa_body_name),
+                              xml_keys=xml_signing_keys(settings, database, secret))
+    return store, portability, progress

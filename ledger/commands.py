@@ -5,7 +5,6 @@ events) and returns the outcome. Ids and plain data in and out; no HTTP, no SQL.
 """
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -25,15 +24,11 @@ from ledger.unit_of_work import UnitOfWork
 Run = Callable[[UnitOfWork], Outcome]
 
 
-def today() -> date:
-    return datetime.now(UTC).date()
-
-
 # -- organisations and programmes ------------------------------------------------------------
 
 def register_provider(actor: Actor, details: dict[str, Any]) -> Run:
     def run(uow: UnitOfWork) -> Outcome:
-        provider = Provider.register(actor=actor, today=today().isoformat(), **details)
+        provider = Provider.register(actor=actor, today=uow.today.isoformat(), **details)
         uow.add(provider)
         return Outcome(201, {"id": str(provider.id), **details})
     return run
@@ -61,7 +56,7 @@ def submit_programme(actor: Actor, provider_id: str, specification: dict[str, An
         uow.get(Provider, provider_id, "provider")
         programme = MicroCredential.submit(actor=actor, provider_id=provider_id,
                                            specification=specification,
-                                           today=today().isoformat())
+                                           today=uow.today.isoformat())
         uow.add(programme)
         return Outcome(201, {"id": str(programme.id), "status": programme.status,
                              "provider_id": provider_id})
@@ -74,13 +69,13 @@ def decide_programme(actor: Actor, programme_id: str, decision: str,
         programme = uow.get(MicroCredential, programme_id, "microcredential")
         if decision == "approve":
             programme.approve(actor=actor, approved_on=details.get("approved_on")
-                              or today().isoformat(), review_due=details["review_due"],
-                              today=today())
+                              or uow.today.isoformat(), review_due=details["review_due"],
+                              today=uow.today)
         elif decision == "withdraw":
             programme.withdraw(actor=actor, reason=details["reason"],
                                effective_on=details["effective_on"])
         else:
-            programme.reject(actor=actor, reason=details["reason"], today=today().isoformat())
+            programme.reject(actor=actor, reason=details["reason"], today=uow.today.isoformat())
         return Outcome(200, {"id": programme_id, "status": programme.status})
     return run
 
@@ -92,7 +87,7 @@ def define_pathway(actor: Actor, details: dict[str, Any]) -> Run:
             programme = uow.get(MicroCredential, programme_id, "microcredential")
             if programme.provider_id != details["provider_id"]:
                 raise NotFound(f"microcredential {programme_id} not found for this provider")
-        pathway = Pathway.define(actor=actor, today=today().isoformat(), **details)
+        pathway = Pathway.define(actor=actor, today=uow.today.isoformat(), **details)
         uow.add(pathway)
         return Outcome(201, {"id": str(pathway.id), **details})
     return run
@@ -107,7 +102,7 @@ def enrol_learner(actor: Actor, vault: Vault, personal: dict[str, Any]) -> Run:
         existing = vault.find_by_national_id(national_id) if national_id else None
         if existing:
             return Outcome(200, {"id": existing}, personal_data_of=existing)
-        record = LearnerRecord.enrol(actor=actor, today=today().isoformat())
+        record = LearnerRecord.enrol(actor=actor, today=uow.today.isoformat())
         uow.add(record)
         uow.after_insert(lambda cursor, _: vault.write(cursor, record.id, personal))
         return Outcome(201, {"id": str(record.id)}, personal_data_of=str(record.id))
@@ -122,7 +117,7 @@ def erase_learner(actor: Actor, vault: Vault, principals: Principals, learner_id
     def run(uow: UnitOfWork) -> Outcome:
         check_role(actor, "admin")
         record = uow.get(LearnerRecord, learner_id, "learner")
-        record.erase(actor=actor, reason=reason, today=today().isoformat())
+        record.erase(actor=actor, reason=reason, today=uow.today.isoformat())
         subject = str(record.id)
 
         def destroy(cursor: Cursor, _: Any) -> None:
@@ -148,7 +143,7 @@ def issue_into(uow: UnitOfWork, actor: Actor, item: dict[str, Any],
     credential_id = credential_id or str(uuid4())
     record.issue(actor=actor, credential_id=credential_id, provider=provider,
                  programme=programme, awarded_on=item["awarded_on"],
-                 grade=item.get("grade"), assessment=item.get("assessment"), today=today(),
+                 grade=item.get("grade"), assessment=item.get("assessment"), today=uow.today,
                  status_index=uow.status_indexes)
     _index(uow, credential_id, record.id)
     return {"id": credential_id, "learner_id": str(record.id), "status": "active"}
@@ -186,7 +181,7 @@ def change_status(actor: Actor, database: Database, credential_id: str, action: 
     def run(uow: UnitOfWork) -> Outcome:
         record = _record_holding(uow, database, credential_id)
         getattr(record, action)(actor=actor, credential_id=credential_id, reason=reason,
-                                today=today().isoformat())
+                                today=uow.today.isoformat())
         status = record.credentials[credential_id]["status"]
         return Outcome(200, {"id": credential_id, "status": status})
     return run
@@ -197,7 +192,7 @@ def share_credential(actor: Actor, database: Database, credential_id: str,
     def run(uow: UnitOfWork) -> Outcome:
         record = _record_holding(uow, database, credential_id)
         record.share(actor=actor, credential_id=credential_id, shared=shared,
-                     today=today().isoformat())
+                     today=uow.today.isoformat())
         return Outcome(200, {"id": credential_id, "shared": shared})
     return run
 
@@ -211,7 +206,7 @@ def correct_credential(actor: Actor, database: Database, credential_id: str,
         programme = (uow.get(MicroCredential, credential["programme_id"], "microcredential")
                      if credential["kind"] == "credential" else None)
         record.correct(actor=actor, credential_id=credential_id, changes=changes,
-                       reason=reason, provider=provider, programme=programme, today=today())
+                       reason=reason, provider=provider, programme=programme, today=uow.today)
         return Outcome(200, {"id": credential_id, "status": credential["status"],
                              "corrected": sorted(changes)})
     return run
@@ -225,7 +220,7 @@ def stack_credentials(actor: Actor, details: dict[str, Any]) -> Run:
         stack_id = str(uuid4())
         record.stack(actor=actor, stack_id=stack_id, pathway=pathway, provider=provider,
                      component_ids=details["component_ids"],
-                     awarded_on=details["awarded_on"], today=today(),
+                     awarded_on=details["awarded_on"], today=uow.today,
                      status_index=uow.status_indexes)
         _index(uow, stack_id, record.id)
         return Outcome(201, {"id": stack_id, "learner_id": str(record.id), "status": "active",
@@ -242,8 +237,8 @@ def record_recognition(actor: Actor, database: Database, details: dict[str, Any]
                          credential_id=details["credential_id"], decision=details["decision"],
                          toward=details["toward"],
                          ects_recognised=details.get("ects_recognised"),
-                         decided_on=details.get("decided_on") or today().isoformat(),
-                         reference=details.get("reference"), today=today())
+                         decided_on=details.get("decided_on") or uow.today.isoformat(),
+                         reference=details.get("reference"), today=uow.today)
         return Outcome(201, {"id": recognition_id, **details})
     return run
 

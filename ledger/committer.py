@@ -18,6 +18,7 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 
+from ledger.calendar import Calendar
 from ledger.domain.errors import Conflict, InvalidRequest, LedgerError
 from ledger.metrics import APPEND_BATCH_SIZE
 from ledger.store import side_tables
@@ -61,9 +62,11 @@ class GroupCommitter:
     def __init__(self, app: Application, database: Database, cache: AggregateCache,
                  max_batch: int, on_commit: Callable[[int], None],
                  max_events: int = 2000,
-                 status_indexes: Callable[[], int] | None = None) -> None:
+                 status_indexes: Callable[[], int] | None = None,
+                 calendar: Calendar | None = None) -> None:
         self.app = app
         self.status_indexes = status_indexes
+        self.calendar = calendar or Calendar()
         self.database = database
         self.cache = cache
         self.max_batch = max_batch
@@ -72,6 +75,11 @@ class GroupCommitter:
         self._queue: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name="group-commit", daemon=True)
         self._thread.start()
+
+    @property
+    def queue_depth(self) -> int:
+        """Commands submitted and not yet taken into a batch."""
+        return self._queue.qsize()
 
     def submit(self, command: Command) -> Future:
         self._queue.put(command)
@@ -158,7 +166,7 @@ class GroupCommitter:
     def _run_and_save(self, commands: list[Command]) -> list[Command]:
         pending = [c for c in commands if not c.future.done()]
         while True:
-            uow = UnitOfWork(self.app, self.cache, self.status_indexes)
+            uow = UnitOfWork(self.app, self.cache, self.calendar.today(), self.status_indexes)
             try:
                 succeeded, deferred = self._run(uow, pending)
                 break

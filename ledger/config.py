@@ -2,9 +2,12 @@
 
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledger.calendar import DEFAULT_TIME_ZONE
 
 APPLICATION_NAME = "Ledger"
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
@@ -47,6 +50,10 @@ class Settings(BaseSettings):
     bulk_chunk_size: int = 1000
     read_wait_seconds: float = 5.0
     aggregate_cache_size: int = 100_000
+    # Workers (relay, projector, exporter) serve /metrics and /healthz on this port.
+    metrics_port: int | None = Field(None, ge=1, le=65535)
+    # The operator's time zone (IANA name): its date is "today" for award and decision dates.
+    time_zone: str = DEFAULT_TIME_ZONE
     # The ledger signs the hash chain's head each time it has moved this many positions on.
     checkpoint_every: int = Field(10_000, ge=0, description="0 turns periodic checkpoints off")
 
@@ -56,6 +63,15 @@ class Settings(BaseSettings):
         if value and urlparse(value).scheme not in ("postgres", "postgresql"):
             raise ValueError("DATABASE_URL must be a postgresql:// URL")
         return value or None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"LEDGER_TIME_ZONE {value!r} is not an IANA time zone") from None
+        return value
 
     @property
     def public_url(self) -> str:

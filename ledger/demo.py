@@ -392,7 +392,7 @@ class Seeder:
         self.ledger = ledger
         self.progress = progress
         self.rng = rng
-        self.today = commands.today()
+        self.today = ledger.calendar.today()
         self.position = 0
         self.principals: dict[str, Principal] = {}
         self.ids: dict[str, str] = {}  # organisation, programme and pathway keys -> ids

@@ -9,19 +9,11 @@ from kafka.errors import TopicAlreadyExistsError
 
 log = logging.getLogger(__name__)
 
-# Tables of the pipeline, in the event store's database. The relay records its position and,
-# per batch, the last offset it wrote to each partition (a watermark); projectors record the
-# next offset to read per partition in the transaction that writes their documents. A read
-# that must see position N waits until every projector is past the first watermark >= N.
-SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS relay_positions (topic TEXT PRIMARY KEY, "
-    "position {bigint} NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS relay_watermarks (topic TEXT NOT NULL, position {bigint} "
-    "NOT NULL, offsets TEXT NOT NULL, PRIMARY KEY (topic, position))",
-    "CREATE TABLE IF NOT EXISTS projector_offsets (projection TEXT NOT NULL, topic TEXT NOT "
-    "NULL, partition INTEGER NOT NULL, next_offset {bigint} NOT NULL, "
-    "PRIMARY KEY (projection, topic, partition))",
-]
+# Tables of the pipeline (created by the migrations in ledger/store/schema). The relay records
+# its position and, per batch, the last offset it wrote to each partition (a watermark);
+# projectors record the next offset to read per partition in the transaction that writes their
+# documents. A read that must see position N waits until every projector is past the first
+# watermark >= N.
 
 # The client's default backs off up to 30 s between reconnection attempts: after a broker
 # outage of a minute, the pipeline would stay idle for up to half a minute more.

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from ledger.commands import today
+from ledger.calendar import Calendar
 from ledger.domain.errors import InvalidRequest
 from ledger.projections.register import (
     normalise,
@@ -73,8 +73,10 @@ class _Query:
 class PublicRegister:
     """Reads of the register read model (rm_register) for the API, the pages and open data."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, calendar: Calendar | None = None) -> None:
         self.database = database
+        # "today" is the operator's date (LEDGER_TIME_ZONE), as for the writes.
+        self.calendar = calendar or Calendar()
 
     # -- pages -------------------------------------------------------------------------------
 
@@ -82,7 +84,7 @@ class PublicRegister:
                    limit: int = DEFAULT_LIMIT, cursor: str | None = None,
                    on: str | None = None) -> Page:
         """One page of programmes in title order: `{items, next}`."""
-        on = on or today().isoformat()
+        on = on or self.calendar.today().isoformat()
         check_limit(limit)
         query = self._programme_query(filters, on)
         rows = self._page(query, "microcredential", limit, cursor, provider_join=True)
@@ -94,7 +96,7 @@ class PublicRegister:
                   limit: int = DEFAULT_LIMIT, cursor: str | None = None,
                   on: str | None = None) -> Page:
         """One page of providers in name order: `{items, next}`."""
-        on = on or today().isoformat()
+        on = on or self.calendar.today().isoformat()
         check_limit(limit)
         query = self._provider_query(filters, on)
         rows = self._page(query, "provider", limit, cursor, provider_join=False)
@@ -103,12 +105,12 @@ class PublicRegister:
 
     def count_programmes(self, filters: ProgrammeFilters = ProgrammeFilters(),
                          on: str | None = None) -> int:
-        query = self._programme_query(filters, on or today().isoformat())
+        query = self._programme_query(filters, on or self.calendar.today().isoformat())
         return self._count(query, "microcredential", provider_join=True)
 
     def count_providers(self, filters: ProviderFilters = ProviderFilters(),
                         on: str | None = None) -> int:
-        query = self._provider_query(filters, on or today().isoformat())
+        query = self._provider_query(filters, on or self.calendar.today().isoformat())
         return self._count(query, "provider", provider_join=False)
 
     def all_programmes(self, filters: ProgrammeFilters = ProgrammeFilters(),
@@ -130,7 +132,7 @@ class PublicRegister:
     def programme(self, programme_id: str, on: str | None = None) -> dict | None:
         """A public programme (one that was ever approved) with its QA decisions, review due
         date, provider and the pathways it stacks into; None if there is none."""
-        on = on or today().isoformat()
+        on = on or self.calendar.today().isoformat()
         doc = self._doc(programme_id)
         if doc is None or doc["kind_of_entry"] != "microcredential" or not doc["approvals"]:
             return None
@@ -146,7 +148,7 @@ class PublicRegister:
         """A provider with its accreditation history (windows, scope, decision references,
         withdrawals) and the first page of its public programmes (`programmes_next`: the
         cursor of the rest, for `programmes(ProgrammeFilters(provider_id=..., status=()))`)."""
-        on = on or today().isoformat()
+        on = on or self.calendar.today().isoformat()
         doc = self._doc(provider_id)
         if doc is None or doc["kind_of_entry"] != "provider":
             return None
@@ -161,7 +163,7 @@ class PublicRegister:
         doc = self._doc(provider_id)
         if doc is None or doc["kind_of_entry"] != "provider":
             return None
-        return public_provider(doc, on or today().isoformat())
+        return public_provider(doc, on or self.calendar.today().isoformat())
 
     def pathway(self, pathway_id: str) -> dict | None:
         """A pathway: its title, provider, component programmes and rule."""

@@ -6,6 +6,7 @@ log before each batch and evicts any aggregate that someone else has advanced.
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from datetime import date
 from functools import lru_cache
 from typing import Any, TypeVar
 from uuid import UUID
@@ -67,10 +68,12 @@ def _uuid(text: str) -> UUID:
 
 
 class UnitOfWork:
-    def __init__(self, app: Application, cache: AggregateCache,
+    def __init__(self, app: Application, cache: AggregateCache, today: date,
                  status_indexes: Callable[[], int] | None = None) -> None:
         self.app = app
         self.cache = cache
+        # The operator's date when the batch runs: commands compare awards and decisions with it.
+        self.today = today
         # Hands out status-list indexes for new credentials (None: position-based, as before).
         self.status_indexes = status_indexes
         self.loaded: dict[UUID, Aggregate] = {}

@@ -319,12 +319,14 @@ def seed_ledger(ledger: Ledger, **personal: Any) -> Seeded:
 
 
 def days_from_today(days: int) -> str:
-    """An ISO date relative to the ledger's clock (UTC), for rules that compare with today."""
+    """An ISO date relative to the ledger's calendar (its time zone's date), for rules that
+    compare with today."""
     from datetime import timedelta
 
-    from ledger.commands import today
+    from ledger.calendar import Calendar
+    from ledger.config import Settings
 
-    return (today() + timedelta(days=days)).isoformat()
+    return (Calendar(Settings().time_zone).today() + timedelta(days=days)).isoformat()
 
 
 def post_raw(caller: Caller, path: str, content: bytes) -> httpx.Response:

@@ -50,11 +50,6 @@ _FIXED = struct.Struct(">32sQ16sQI")
 _TIME = struct.Struct(">qI")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-SCHEMA = [
-    f"CREATE TABLE IF NOT EXISTS {TABLE} (position {{bigint}} PRIMARY KEY, "
-    "recorded_at {bigint} NOT NULL, chain_hash {blob} NOT NULL)",
-]
-
 HEAD_SQL = f"SELECT position, chain_hash, recorded_at FROM {TABLE} ORDER BY position DESC LIMIT 1"
 
 

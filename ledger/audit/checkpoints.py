@@ -27,16 +27,10 @@ from ledger.domain.errors import RuleViolation
 from ledger.signing import did_key
 from ledger.store.database import Database
 from ledger.store.keys import LEDGER_OWNER, KeyStore
-from ledger.store.recorders import append_only
 
 log = logging.getLogger(__name__)
 
 TABLE = "audit_checkpoints"
-SCHEMA = [
-    f"CREATE TABLE IF NOT EXISTS {TABLE} (position {{bigint}} PRIMARY KEY, "
-    "chain_hash {blob} NOT NULL, signed_at {bigint} NOT NULL, key_id TEXT NOT NULL, "
-    "signature {blob} NOT NULL)",
-]
 DOMAIN = b"ledger-checkpoint-v1"
 MESSAGE_FORMAT = ("Ed25519 over b'ledger-checkpoint-v1' || position (uint64 BE) || chain_hash "
                   "(32 bytes) || signed_at (int64 BE, microseconds since the Unix epoch)")
@@ -84,16 +78,14 @@ def select_all() -> str:
     return f"SELECT {_COLUMNS} FROM {TABLE} ORDER BY position"
 
 
-def create_table(database: Database) -> None:
-    with database.transaction() as cursor:
-        for statement in SCHEMA:
-            cursor.execute(database.ddl(statement))
-        for statement in append_only(TABLE, database.postgres):
-            cursor.raw.execute(statement)
-
-
 class Checkpoints:
     """Signs chain heads with the ledger's key and keeps them in `audit_checkpoints`."""
+
+    def newest_age_seconds(self) -> float | None:
+        """Seconds since the newest checkpoint was signed; None when there is none."""
+        row = self.database.query_one(
+            f"SELECT signed_at FROM {TABLE} ORDER BY position DESC LIMIT 1")
+        return None if row is None else (chain.now_micros() - int(row["signed_at"])) / 1e6
 
     def __init__(self, database: Database, keys: KeyStore, every: int) -> None:
         self.database = database

@@ -23,7 +23,7 @@ class StoredPositions:
 
 class KafkaWatermarks:
     """Projections fed from Kafka: position N is reached when every projector has consumed
-    past the offsets the relay had written when it published N (see ledger.kafka.SCHEMA)."""
+    past the offsets the relay had written when it published N (relay_watermarks)."""
 
     def __init__(self, database: Database, topic: str, projections: Sequence[str]) -> None:
         self.database = database

@@ -10,11 +10,6 @@ from ledger.projections.base import Document, Projection
 from ledger.projections.envelope import Envelope
 from ledger.store.database import Cursor, Database
 
-POSITIONS_SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS rm_positions (projection TEXT PRIMARY KEY, "
-    "position {bigint} NOT NULL)",
-]
-
 
 def indexed(projection: Projection) -> dict[str, str]:
     """Document fields the projection also keeps in indexed columns (name -> SQL type), so
@@ -49,6 +44,9 @@ def stored_row(projection: Projection, key: str, owner: str | None, position: in
 
 def document_schema(table: str, columns: dict[str, str] | None = None,
                     indexes: dict[str, tuple[str, ...]] | None = None) -> list[str]:
+    """A projection table's DDL, for the shadow tables of a rebuild and a column added to an
+    old table (the live tables are created by the migrations in ledger/store/schema, which
+    must spell the same statements)."""
     extra = "".join(f", {name} {kind}" for name, kind in (columns or {}).items())
     if indexes is None:
         # (column, position): rows by value, and the newest change among them, from the index.
@@ -99,13 +97,9 @@ class ReadModelStore:
         self.database = database
         self.projections = {p.name: p for p in projections}
 
-    def create_tables(self) -> None:
-        statements = list(POSITIONS_SCHEMA)
-        for projection in self.projections.values():
-            statements += projection_schema(projection, projection.table,
-                                            self.database.postgres)
-        outdated = self._add_missing_columns()
-        self.database.execute_script(statements)
+    def prepare(self, outdated: Sequence[str] = ()) -> None:
+        """Once the schema is migrated: a position row per projection, and the `outdated`
+        projections (see add_missing_columns) emptied so that they are rebuilt from the events."""
         with self.database.transaction() as cursor:
             for name in self.projections:
                 cursor.execute(
@@ -113,19 +107,21 @@ class ReadModelStore:
                     "ON CONFLICT (projection) DO NOTHING", (name,),
                 )
         if outdated:
-            self.reset(outdated)
+            self.reset(list(outdated))
 
-    def _add_missing_columns(self) -> list[str]:
-        """Tables made before a projection declared an indexed column get the column, and
-        the projection is emptied so that its rows are rebuilt from the events with it."""
+    def add_missing_columns(self) -> list[str]:
+        """Tables made before a projection declared an indexed column get the column and the
+        projection's indexes (before migrations run: a migration may index the columns);
+        returns the names of the projections to rebuild."""
         outdated = []
         for name, projection in self.projections.items():
             existing = self._columns(projection.table)
             missing = {c: t for c, t in indexed(projection).items() if c not in existing}
             if existing and missing:
+                table = projection.table
                 self.database.execute_script(
-                    [f"ALTER TABLE {projection.table} ADD COLUMN {c} {t}"
-                     for c, t in missing.items()])
+                    [*(f"ALTER TABLE {table} ADD COLUMN {c} {t}" for c, t in missing.items()),
+                     *projection_schema(projection, table, self.database.postgres)])
                 outdated.append(name)
         return outdated
 

@@ -30,15 +30,6 @@ from cryptography.x509.oid import NameOID
 from ledger.store.database import Database
 from ledger.store.vault import derive_key, seal, unseal
 
-SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS xml_signing_keys (key_id TEXT PRIMARY KEY, "
-    "certificate_pem TEXT NOT NULL, sealed_private_key {blob} NOT NULL, "
-    "created_at TEXT NOT NULL, retired_at TEXT)",
-    # One current certificate, whatever races between processes starting together.
-    "CREATE UNIQUE INDEX IF NOT EXISTS xml_signing_keys_current ON xml_signing_keys "
-    "((retired_at IS NULL)) WHERE retired_at IS NULL",
-]
-
 RSA_BITS = 3072
 VALID_YEARS = 10
 

@@ -26,16 +26,6 @@ from ledger.store.database import Cursor, Database
 from ledger.store.vault import derive_key, seal, unseal
 from ledger.urls import PublicUrls
 
-SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS signing_keys (key_id TEXT PRIMARY KEY, owner TEXT NOT NULL, "
-    "public_key TEXT NOT NULL, sealed_private_key {blob} NOT NULL, created_at TEXT NOT NULL, "
-    "retired_at TEXT)",
-    "CREATE INDEX IF NOT EXISTS signing_keys_owner ON signing_keys (owner)",
-    # At most one current key per owner, whatever races between processes.
-    "CREATE UNIQUE INDEX IF NOT EXISTS signing_keys_current ON signing_keys (owner) "
-    "WHERE retired_at IS NULL",
-]
-
 LEDGER_OWNER = "ledger"
 # Another process (`ledger keys rotate`) may rotate a key; a signer notices within this time.
 # Signing briefly with a just-retired key is harmless: retired keys keep verifying.

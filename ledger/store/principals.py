@@ -10,11 +10,6 @@ from ledger.domain.actors import ROLES, SCOPED_ROLES, Actor
 from ledger.domain.errors import InvalidRequest
 from ledger.store.database import Cursor, Database
 
-SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS principals (id TEXT PRIMARY KEY, token_digest TEXT UNIQUE "
-    "NOT NULL, role TEXT NOT NULL, scope TEXT, name TEXT, created_at TEXT NOT NULL)",
-]
-
 CACHE_SECONDS = 30.0
 
 

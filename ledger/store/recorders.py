@@ -1,4 +1,4 @@
-"""Event recorders for SQLite and PostgreSQL that keep the events table append-only, link every
+"""Event recorders for SQLite and PostgreSQL that link every
 appended event into the hash chain (ledger/audit/chain.py), and run side writes (idempotency
 records, indexes, the vault) in the transaction that appends events.
 
@@ -23,28 +23,6 @@ from ledger.store.database import Cursor
 Positions = dict[tuple[UUID, int], int]
 AfterInsert = Callable[[Cursor, Positions], None]
 
-SQLITE_APPEND_ONLY = [
-    "CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} "
-    "BEGIN SELECT RAISE(ABORT, '{table} is append-only: UPDATE refused'); END",
-    "CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} "
-    "BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE refused'); END",
-]
-
-POSTGRES_APPEND_ONLY = [
-    "CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS "
-    "$$ BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP; END $$",
-    "CREATE OR REPLACE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
-    "FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()",
-    "CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-    "FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()",
-]
-
-
-def append_only(table: str, postgres: bool) -> list[str]:
-    """Statements that make the database refuse UPDATE, DELETE (and TRUNCATE) on `table`."""
-    templates = POSTGRES_APPEND_ONLY if postgres else SQLITE_APPEND_ONLY
-    return [statement.format(table=table) for statement in templates]
-
 
 def _positions(stored_events: Sequence[StoredEvent], ids: Sequence[int]) -> Positions:
     return {
@@ -63,15 +41,6 @@ def _check_order(head: chain.Head, ids: Sequence[int]) -> None:
 
 
 class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
-    def create_table(self) -> None:
-        super().create_table()
-        with self.datastore.transaction(commit=True) as c:
-            for statement in chain.SCHEMA:
-                c.execute(statement.format(bigint="INTEGER", blob="BLOB"))
-            for table in (self.events_table_name, chain.TABLE):
-                for statement in append_only(table, postgres=False):
-                    c.execute(statement)
-
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs) or []
@@ -116,17 +85,6 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         # The head cursor passes from _insert_stored_events to _fetch_ids_after_insert_events
         # within one append, which runs on one thread.
         self._append = threading.local()
-
-    def create_table(self) -> None:
-        super().create_table()
-        with self.datastore.transaction(commit=True) as c:
-            # Serialise concurrent first starts: CREATE OR REPLACE races on the catalogue.
-            c.execute("SELECT pg_advisory_xact_lock(7355608)")
-            for statement in chain.SCHEMA:
-                c.execute(statement.format(bigint="bigint", blob="bytea"))
-            for table in (self.events_table_name, chain.TABLE):
-                for statement in append_only(table, postgres=True):
-                    c.execute(statement)
 
     def _insert_stored_events(self, curs: Any, stored_events: Sequence[StoredEvent],
                               **kwargs: Any) -> None:

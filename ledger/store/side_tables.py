@@ -11,16 +11,6 @@ import orjson
 
 from ledger.store.database import Cursor, Database
 
-SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS idempotency_keys (principal_id TEXT NOT NULL, "
-    "key TEXT NOT NULL, request_hash TEXT NOT NULL, status INTEGER NOT NULL, "
-    "body TEXT NOT NULL, PRIMARY KEY (principal_id, key))",
-    "CREATE TABLE IF NOT EXISTS credential_index (credential_id TEXT PRIMARY KEY, "
-    "learner_id TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS idempotency_subjects (learner_id TEXT NOT NULL, "
-    "principal_id TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (learner_id, principal_id, key))",
-]
-
 
 def record_response(cursor: Cursor, principal_id: str, key: str, request_hash: str,
                     status: int, body: dict[str, Any], subject: str | None = None) -> None:

@@ -17,11 +17,6 @@ from ledger.status_permutation import SlotPermutation
 from ledger.store.database import Cursor, Database
 from ledger.store.vault import derive_key
 
-SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS status_index_counter (name TEXT PRIMARY KEY, "
-    "next_value {bigint} NOT NULL)",
-]
-
 COUNTER = "status"
 BLOCK = 1024
 ISSUING_TOPICS = ("%LearnerRecord.CredentialIssued", "%LearnerRecord.CredentialStacked")

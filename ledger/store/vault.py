@@ -19,15 +19,6 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ledger.store.database import Cursor, Database
 
-SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS learner_vault (learner_id TEXT PRIMARY KEY, "
-    "wrapped_key {blob} NOT NULL, ciphertext {blob} NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS learner_national_ids (digest TEXT PRIMARY KEY, "
-    "learner_id TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS learner_national_ids_learner ON learner_national_ids "
-    "(learner_id)",
-]
-
 NONCE_BYTES = 12
 
 

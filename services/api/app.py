@@ -1,7 +1,6 @@
 """The API's app factory: the one place where the HTTP layer is assembled."""
 
 import logging
-import time
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -9,7 +8,6 @@ from fastapi_offline import FastAPIOffline
 
 from ledger import __version__
 from ledger.application import Ledger
-from ledger.metrics import LATENCY, REQUESTS
 from services import web
 from services.api import errors
 from services.api.body_limit import BodyLimitMiddleware
@@ -29,6 +27,7 @@ from services.api.routers import (
     reading,
     register,
 )
+from services.api.telemetry import RequestTelemetry
 from services.api.verifier import Verifier
 
 log = logging.getLogger("ledger.api")
@@ -71,31 +70,5 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
     app.include_router(certificates.router)
     app.include_router(open_data.router)
     web.install(app)
-    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestTelemetry)
     return app
-
-
-class MetricsMiddleware:
-    """Counts requests and their latency by route template (pure ASGI: cheap per request)."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        started = time.perf_counter()
-        status = {"code": 500}
-
-        async def capture(message):
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture)
-        finally:
-            route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            REQUESTS.labels(scope["method"], template, status["code"]).inc()
-            LATENCY.labels(scope["method"], template).observe(time.perf_counter() - started)

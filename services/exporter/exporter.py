@@ -31,10 +31,6 @@ from services.projector.projector import Projector, decode
 
 log = logging.getLogger(__name__)
 
-SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS export_manifests (learner_id TEXT PRIMARY KEY, "
-    "position {bigint} NOT NULL, manifest TEXT NOT NULL)",
-]
 NAME = "exports"
 EXPORTS_PUBLISHED = "LearnerRecord.ExportsPublished"
 

@@ -23,7 +23,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from ledger.kafka import DEAD_LETTERS, EVENTS
-from ledger.metrics import PROJECTION_LAG
+from ledger.metrics import DEAD_LETTERED, PROJECTION_LAG
 from ledger.projections import wire
 from ledger.projections.envelope import Envelope
 from ledger.projections.store import ReadModelStore
@@ -189,6 +189,7 @@ class Projector:
         for record, reason in poison:
             log.warning("dead letter at %s[%d]@%d: %s", record.topic, record.partition,
                         record.offset, reason)
+            DEAD_LETTERED.labels(self.name).inc()
             # The original headers stay (a CloudEvent stays one), the reason is added.
             self.dead_letters.send(self.dlq_topic, key=record.key, value=record.value, headers=[
                 *(record.headers or ()),

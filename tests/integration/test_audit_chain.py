@@ -65,7 +65,9 @@ def test_a_store_that_predates_the_chain_is_linked_once_at_startup(settings: Set
     events = len(_event_positions(ledger))
     superuser = Superuser(settings, ledger)
     try:
-        superuser.run(f"DROP TABLE {chain.TABLE}")  # as it was before the chain existed
+        # As it was before the chain existed (and before versioned schema migrations).
+        superuser.run(f"DROP TABLE {chain.TABLE}")
+        superuser.run("DROP TABLE schema_migrations")
     finally:
         superuser.close()
     ledger.close()

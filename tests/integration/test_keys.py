@@ -20,7 +20,6 @@ from tests.helpers import in_parallel
 
 @pytest.fixture
 def keystore(ledger: Ledger) -> KeyStore:
-    ledger.database.execute_script(keys.SCHEMA)
     return KeyStore(ledger.database, MASTER, ledger.urls)
 
 

@@ -6,7 +6,6 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from ledger import issuer_registry
-from ledger.commands import today
 from services.api.deps import LedgerDep, MinPosition
 
 router = APIRouter(prefix="/v1", tags=["accreditation"])
@@ -53,5 +52,5 @@ def endorsement(provider_id: str, number: int, ledger: LedgerDep,
 
 def _published(ledger: LedgerDep) -> tuple[bytes, str]:
     return issuer_registry.published(ledger.read_models.all("register"), ledger.urls,
-                                     today().isoformat(),
+                                     ledger.calendar.today().isoformat(),
                                      ledger.portability.endorsements.signer())

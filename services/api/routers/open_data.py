@@ -7,7 +7,6 @@ from fastapi.responses import StreamingResponse
 
 from ledger import open_data
 from ledger.application import Ledger
-from ledger.commands import today
 from services.api.deps import LedgerDep
 
 router = APIRouter(prefix="/open-data", tags=["open data"])
@@ -19,7 +18,7 @@ JSONLD = "application/ld+json"
 def _serve(request: Request, ledger: Ledger, name: str, media_type: str,
            body: Callable[[str], Iterator]) -> Response:
     """The document as of today and the register's latest change: both name its version."""
-    on = today().isoformat()
+    on = ledger.calendar.today().isoformat()
     etag = f'"{name}-{ledger.public_register.version()}-{on}"'
     headers = {"ETag": etag, "Cache-Control": "public, no-cache",
                "Link": f'<{open_data.LICENCE}>; rel="license"',

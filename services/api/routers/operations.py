@@ -21,7 +21,14 @@ def readyz(ledger: LedgerDep):
     except Exception as error:
         return JSONResponse({"status": "unavailable", "store": str(type(error).__name__)},
                             status_code=503)
-    return {"status": "ready", "store_position": head, "read_position": ledger.read_position()}
+    for name, check in ledger.readiness.items():  # Kafka, when configured
+        try:
+            check()
+        except Exception as error:
+            return JSONResponse({"status": "unavailable", name: str(type(error).__name__)},
+                                status_code=503)
+    return {"status": "ready", "store_position": head, "read_position": ledger.read_position(),
+            **{name: "ok" for name in ledger.readiness}}
 
 
 @router.get("/metrics")

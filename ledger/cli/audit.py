@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli_options import DataDir, settings_for
+from ledger.cli.common import DataDir, open_ledger
 
 audit_app = typer.Typer(help="Audit and integrity: the hash chain over the event store and "
                              "its signed checkpoints.", no_args_is_help=True)
@@ -29,26 +29,20 @@ def verify(
     report as JSON. Exit status 0 only when the store is intact, 1 otherwise."""
     from ledger.audit.checkpoints import load
     from ledger.audit.progress import bar
-    from ledger.bootstrap import bootstrap
 
     external = load(json.loads(path.read_text()) for path in checkpoints or [])
-    ledger = bootstrap(settings_for(data_dir), run_projections=False)
-    try:
-        with ExitStack() as stack:
-            state: dict = {}
+    with open_ledger(data_dir) as ledger, ExitStack() as stack:
+        state: dict = {}
 
-            def on_start(start: int, top: int) -> None:
-                state["start"] = start
-                state["update"] = stack.enter_context(
-                    bar("Verifying the hash chain", top - start))
+        def on_start(start: int, top: int) -> None:
+            state["start"] = start
+            state["update"] = stack.enter_context(bar("Verifying the hash chain", top - start))
 
-            def advance(position: int) -> None:
-                state["update"](position - state["start"])
+        def advance(position: int) -> None:
+            state["update"](position - state["start"])
 
-            report = ledger.audit.verify(from_checkpoint=from_checkpoint, external=external,
-                                         on_start=on_start, advance=advance)
-    finally:
-        ledger.close()
+        report = ledger.audit.verify(from_checkpoint=from_checkpoint, external=external,
+                                     on_start=on_start, advance=advance)
     typer.echo(json.dumps(report.as_json(), indent=2))
     rate = report.events_checked / report.seconds if report.seconds else 0
     if report.ok:
@@ -64,17 +58,8 @@ def verify(
 @audit_app.command()
 def checkpoint(data_dir: DataDir = None) -> None:
     """Sign the chain's head now with the ledger's key and print the checkpoint as JSON."""
-    from ledger.bootstrap import bootstrap
-    from ledger.domain.errors import LedgerError
-
-    ledger = bootstrap(settings_for(data_dir), run_projections=False)
-    try:
+    with open_ledger(data_dir) as ledger:
         signed = ledger.audit.checkpoint()
-    except LedgerError as error:
-        typer.echo(f"error: {error.detail}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        ledger.close()
     typer.echo(json.dumps(signed.as_json(), indent=2))
 
 
@@ -82,12 +67,7 @@ def checkpoint(data_dir: DataDir = None) -> None:
 def checkpoints(data_dir: DataDir = None) -> None:
     """Print every signed checkpoint with the ledger's public keys (what GET
     /v1/audit/checkpoints serves): a copy to keep outside the ledger."""
-    from ledger.bootstrap import bootstrap
-
-    ledger = bootstrap(settings_for(data_dir), run_projections=False)
-    try:
+    with open_ledger(data_dir) as ledger:
         document = ledger.audit.checkpoints.document()
-    finally:
-        ledger.close()
     json.dump(document, sys.stdout, indent=2)
     sys.stdout.write("\n")

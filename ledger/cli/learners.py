@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli_options import DataDir, settings_for
+from ledger.cli.common import DataDir, open_ledger
 
 learners_app = typer.Typer(help="Learner records: erasure.", no_args_is_help=True)
 
@@ -27,19 +27,10 @@ def erase(
 
     import orjson
 
-    from ledger.bootstrap import bootstrap
     from ledger.domain.actors import Actor
-    from ledger.domain.errors import LedgerError, NotFound, RuleViolation
 
-    ledger = bootstrap(settings_for(data_dir), run_projections=False)
-    try:
+    with open_ledger(data_dir) as ledger:
         # The event records who erased: the operator's account on this machine.
         admin = Actor(principal_id=f"cli:{getpass.getuser()}", role="admin")
         outcome = asyncio.run(ledger.erase(admin, learner_id, reason))
-    except LedgerError as error:
-        typer.echo(f"error: {error.detail}", err=True)
-        code = 3 if isinstance(error, NotFound) else 4 if isinstance(error, RuleViolation) else 2
-        raise typer.Exit(code) from None
-    finally:
-        ledger.close()
     typer.echo(orjson.dumps(outcome.body).decode())

@@ -1,4 +1,4 @@
-"""`ledger audit replay` and `ledger audit diff` (registered on ledger.audit.cli's audit_app):
+"""`ledger audit replay` and `ledger audit diff` (registered on ledger.cli.audit's audit_app):
 read models rebuilt from the store as it stood, and compared with the live ones."""
 
 import sys
@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 
-from ledger.cli_options import DataDir, settings_for
+from ledger.cli.common import DataDir, open_ledger
 
 Projections = Annotated[list[str] | None, typer.Option(
     "--projection", help="transcripts, register or status; repeat for several [default: all]")]
@@ -24,17 +24,6 @@ def parse_time(text: str) -> datetime:
     except ValueError:
         raise typer.BadParameter(f"{text!r} is not an RFC 3339 timestamp") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-@contextmanager
-def _ledger(data_dir: Path | None) -> Iterator[Any]:
-    from ledger.bootstrap import bootstrap
-
-    ledger = bootstrap(settings_for(data_dir), run_projections=False)
-    try:
-        yield ledger
-    finally:
-        ledger.close()
 
 
 @contextmanager
@@ -103,7 +92,7 @@ def replay(
         typer.echo("error: give --as-of or --position, not both", err=True)
         raise typer.Exit(2)
     moment = parse_time(as_of) if as_of is not None else None
-    with _ledger(data_dir) as ledger:
+    with open_ledger(data_dir) as ledger:
         names = ["transcripts"] if learner else _names(ledger, projection)
         projections = [ledger.read_models.projections[n] for n in names]
         with progress_bar("replaying the store") as (set_total, advance_to):
@@ -140,7 +129,7 @@ def diff(
     writes continue: rows still catching up with the newest events are counted, not listed."""
     from ledger.audit.replay import diff as compare_all
 
-    with _ledger(data_dir) as ledger:
+    with open_ledger(data_dir) as ledger:
         names = _names(ledger, projection)
         with progress_bar("replaying and comparing") as (set_total, advance_to):
             report = compare_all(ledger, names, on_progress=advance_to, on_plan=set_total)

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli_options import DataDir, settings_for
+from ledger.cli.common import DataDir, open_ledger
 
 keys_app = typer.Typer(help="Signing keys (Ed25519, did:key) of providers and of the ledger.",
                        no_args_is_help=True)
@@ -16,32 +16,20 @@ standards_app = typer.Typer(help="The offline cache of JSON-LD contexts, schemas
 Owner = Annotated[str, typer.Argument(help='A provider id, or "ledger" for the ledger\'s own key')]
 
 
-def _ledger(data_dir: Path | None):
-    from ledger.bootstrap import bootstrap
-
-    return bootstrap(settings_for(data_dir), run_projections=False)
-
-
 @keys_app.command("rotate")
 def rotate(owner: Owner, data_dir: DataDir = None) -> None:
     """Retire OWNER's current key and make a new one; exports signed before stay verifiable
     (the old public key stays listed). Prints the new verification method."""
-    ledger = _ledger(data_dir)
-    try:
+    with open_ledger(data_dir) as ledger:
         key = ledger.keys.rotate(owner)
-    finally:
-        ledger.close()
     typer.echo(key.verification_method)
 
 
 @keys_app.command("list")
 def list_keys(owner: Owner, data_dir: DataDir = None) -> None:
     """OWNER's keys, oldest first: verification method, created, retired (or "current")."""
-    ledger = _ledger(data_dir)
-    try:
+    with open_ledger(data_dir) as ledger:
         keys = ledger.keys.public_keys(owner)
-    finally:
-        ledger.close()
     if not keys:
         typer.echo(f"{owner} has no signing key yet (one is made when it first signs)", err=True)
     for key in keys:

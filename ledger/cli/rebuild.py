@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli_options import DataDir, settings_for
+from ledger.cli.common import DataDir, open_ledger
 
 
 def rebuild_projection(
@@ -18,11 +18,9 @@ def rebuild_projection(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from ledger.bootstrap import bootstrap
     from ledger.projections.rebuild import ShadowRebuild
 
-    ledger = bootstrap(settings_for(data_dir), run_projections=False)
-    try:
+    with open_ledger(data_dir) as ledger:
         if name not in ledger.read_models.projections:
             typer.echo(f"error: unknown projection {name}; one of "
                        f"{', '.join(ledger.read_models.projections)}", err=True)
@@ -38,8 +36,6 @@ def rebuild_projection(
 
         with bar:
             done = ShadowRebuild(ledger, name, on_progress=show).run()
-    finally:
-        ledger.close()
     typer.echo(f"rebuilt {done.projection}: {done.rows:,} documents from {done.events:,} events "
                f"in {done.seconds:.1f} s; switched in at position {done.position:,} "
                f"(live table held {done.locked_seconds * 1000:.0f} ms)")
