@@ -8,11 +8,20 @@ from services.api.errors import problem
 
 DEFAULT_LIMIT = 2 * 1024 * 1024  # every request body: 2 MiB
 # Larger limits by (method, path): bulk issuance carries up to 10,000 items.
-LIMITS = {("POST", "/v1/credentials/bulk"): 16 * 1024 * 1024}
+# The verify page's form: the document's 2 MiB and the multipart boundaries and headers.
+LIMITS = {("POST", "/v1/credentials/bulk"): 16 * 1024 * 1024,
+          ("POST", "/verify"): DEFAULT_LIMIT + 64 * 1024}
+# Routes that refuse an over-limit declared Content-Length themselves, without reading the body
+# (the verify page answers with its form and the reason); bytes that arrive are still counted.
+OWN_REFUSAL = {("POST", "/verify")}
+
+
+def _route(method: str, path: str) -> tuple[str, str]:
+    return method, path.rstrip("/") or "/"
 
 
 def limit_for(method: str, path: str) -> int:
-    return LIMITS.get((method, path.rstrip("/") or "/"), DEFAULT_LIMIT)
+    return LIMITS.get(_route(method, path), DEFAULT_LIMIT)
 
 
 class BodyLimitMiddleware:
@@ -31,6 +40,8 @@ class BodyLimitMiddleware:
             return await problem(400, "Bad request", "Content-Length is not a number")(
                 scope, receive, send)
         if declared is not None and declared > limit:
+            if _route(scope["method"], scope["path"]) in OWN_REFUSAL:
+                return await self.app(scope, receive, send)
             return await _too_large(limit)(scope, receive, send)
         chunks, size = [], 0
         while True:

@@ -111,6 +111,20 @@ def _schema(settings: Settings) -> list[tuple]:
     return sorted(columns) + sorted(indexes) + sorted(triggers)
 
 
+def _without_status_indexes(transcripts: dict[str, dict]) -> dict[str, dict]:
+    """Transcripts as the previous release showed them: the credentials' status-list indexes
+    are new. Those of credentials issued before are their issuing events' positions."""
+    shown = {}
+    for learner, transcript in transcripts.items():
+        credentials = []
+        for credential in transcript["credentials"]:
+            credential = dict(credential)
+            assert credential.pop("status_index") == credential["history"][0]["position"]
+            credentials.append(credential)
+        shown[learner] = {**transcript, "credentials": credentials}
+    return shown
+
+
 def _table(kind: str, row: tuple) -> str:
     """The table a row of _schema describes."""
     return row[2] if kind == "sqlite" else row[0]
@@ -165,7 +179,7 @@ def test_a_store_of_the_previous_release_upgrades_in_place(
         ledger.wait_for(ledger.events.head())
         auditor = Actor("upgrade-test", "auditor")
         after = {i: ledger.transcript(auditor, i) for i in before}
-        assert after == before
+        assert _without_status_indexes(after) == before
         assert all(t["learner"]["given_name"] for t in after.values())  # the vault opens
         report = ledger.audit.verify()
         assert report.ok, report.as_json()

@@ -1,5 +1,6 @@
 -- Tables and indexes added after the baseline: the ELMO signing certificate, the status-list
--- index counter, and the public register's indexed columns with its substring search.
+-- index counter, and the public register's indexed columns with its substring search; the
+-- read models whose documents changed are rebuilt.
 
 -- The certificate that signs ELMO reports (ledger/store/certificates.py): one current one,
 -- whatever races between processes starting together.
@@ -32,3 +33,9 @@ CREATE TRIGGER IF NOT EXISTS rm_register_fts_delete AFTER DELETE ON rm_register 
 CREATE TRIGGER IF NOT EXISTS rm_register_fts_update AFTER UPDATE ON rm_register BEGIN INSERT INTO rm_register_fts (rm_register_fts, rowid, search) VALUES ('delete', old.rowid, old.search); INSERT INTO rm_register_fts (rowid, search) VALUES (new.rowid, new.search); END;
 UPDATE rm_positions SET position = 0 WHERE projection = 'register';
 DELETE FROM projector_offsets WHERE projection = 'register';
+
+-- The transcripts' credentials carry their status-list index (ledger/projections/transcripts.py):
+-- the read model is emptied and rebuilt from the first event, like the register.
+DELETE FROM rm_transcripts;
+UPDATE rm_positions SET position = 0 WHERE projection = 'transcripts';
+DELETE FROM projector_offsets WHERE projection = 'transcripts';
