@@ -85,7 +85,7 @@ def xml_signing_keys(settings: Settings, database: Database,
         supplied = certificates.load_supplied(settings.xml_signing_certificate,
                                               settings.xml_signing_key)
     subject = certificates.Subject(settings.operator_name, settings.operator_country,
-                                   settings.public_base_url)
+                                   settings.public_url)
     return certificates.XmlSigningKeys(database, secret, subject, supplied)
 
 
