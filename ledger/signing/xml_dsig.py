@@ -2,6 +2,8 @@
 an ELMO report: one ds:Reference with an empty URI (the whole document), the signature as the
 root's last child, the certificate in ds:KeyInfo/ds:X509Data."""
 
+import logging
+
 from lxml import etree
 from signxml import (
     CanonicalizationMethod,
@@ -14,6 +16,10 @@ from signxml import (
 from signxml.exceptions import InvalidInput, InvalidSignature
 
 from ledger.store.certificates import CertifiedKey
+
+# signxml logs every canonicalised document at DEBUG: an ELMO report is a learner's personal
+# data, which must never reach a log (erasure could not reach it there).
+logging.getLogger("signxml").setLevel(logging.INFO)
 
 # Whitespace and comments are kept as parsed: the signed bytes are the served bytes.
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
