@@ -120,9 +120,11 @@ class ServedLedger:
     """uvicorn serving the app in a thread: real sockets, real HTTP; on the port of the
     ledger's public URL when that is a loopback one (see served_url)."""
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, port: int | None = None) -> None:
         public = urlparse(ledger.urls.base)
-        self.port = public.port if public.hostname == "127.0.0.1" and public.port else free_port()
+        if port is None:
+            port = public.port if public.hostname == "127.0.0.1" and public.port else free_port()
+        self.port = port
         config = uvicorn.Config(create_app(ledger), host="127.0.0.1", port=self.port,
                                 log_level="warning", access_log=False)
         self.server = uvicorn.Server(config)

@@ -17,7 +17,7 @@ from ledger.committer import Idempotency, Outcome
 from ledger.domain.errors import Conflict, RuleViolation
 from ledger.domain.learner import LearnerRecord
 from ledger.unit_of_work import UnitOfWork
-from tests.conftest import ServedLedger
+from tests.conftest import ServedLedger, free_port
 from tests.helpers import (
     Api,
     Caller,
@@ -205,7 +205,8 @@ def other_ledger(pg_settings, pg_ledger) -> Iterator[Ledger]:
 
 @pytest.fixture
 def other_api(other_ledger: Ledger) -> Iterator[str]:
-    with ServedLedger(other_ledger) as base_url:
+    # A second process behind the same public URL: its own port.
+    with ServedLedger(other_ledger, port=free_port()) as base_url:
         yield base_url
 
 
