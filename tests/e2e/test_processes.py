@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,19 +21,32 @@ LEDGER = str(Path(sys.executable).parent / "ledger")
 
 
 class Process:
+    """A ledger command as its own OS process. Its output goes to a file, never a pipe: a
+    pipe nobody reads fills after 64 KiB of log lines, and the process then blocks in its next
+    log call (which looked like a stalled consumer or API)."""
+
     def __init__(self, *args: str, env: dict[str, str]) -> None:
-        self.popen = subprocess.Popen([LEDGER, *args], env=env, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, text=True)
+        self.output = tempfile.TemporaryFile()
+        self.popen = subprocess.Popen([LEDGER, *args], env=env, stdout=self.output,
+                                      stderr=subprocess.STDOUT)
+
+    def written(self) -> str:
+        """Everything the process has written so far."""
+        self.output.seek(0)
+        return self.output.read().decode(errors="replace")
 
     def stop(self) -> tuple[int, str]:
         """SIGTERM, as docker stops a container; returns the exit status and the output."""
         self.popen.send_signal(signal.SIGTERM)
         try:
-            output, _ = self.popen.communicate(timeout=30)
+            self.popen.wait(timeout=30)
+            note = ""
         except subprocess.TimeoutExpired:  # killed, so no test leaves a process behind
             self.popen.kill()
-            output, _ = self.popen.communicate()
-            output += "\n[did not stop within 30 s of SIGTERM: killed]"
+            self.popen.wait()
+            note = "\n[did not stop within 30 s of SIGTERM: killed]"
+        output = self.written() + note
+        self.output.close()
         return self.popen.returncode, output
 
 
@@ -43,7 +57,7 @@ STOPPED_BY_SIGTERM = (0, -signal.SIGTERM)
 def wait_until_ready(base_url: str, process: Process, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        assert process.popen.poll() is None, process.popen.stdout.read()
+        assert process.popen.poll() is None, process.written()
         try:
             if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
                 return
