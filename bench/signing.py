@@ -20,8 +20,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from ledger.config import Settings
 from ledger.signing import data_integrity, did_key
 from ledger.standards import Standards
@@ -31,13 +29,7 @@ from tests.documents import achievement_credential
 CREATED = "2025-03-01T12:00:00Z"
 
 
-class Key:
-    def __init__(self) -> None:
-        self.private_key = Ed25519PrivateKey.generate()
-        self.verification_method = did_key.verification_method(self.private_key.public_key())
-
-    def sign(self, message: bytes) -> bytes:
-        return self.private_key.sign(message)
+Key = did_key.EphemeralKey
 
 
 def per_call_ms(call: Callable[[], object], repeat: int) -> tuple[float, float]:

@@ -195,12 +195,7 @@ class PublicRegister:
             "review_due": "(r.status = 'approved' AND r.window_until < ?)",
             "withdrawn": "(r.status = 'withdrawn')",
         }
-        chosen = f.status or ()
-        if chosen:
-            params = [on] * sum(statuses[s].count("?") for s in chosen)
-            query.add("(" + " OR ".join(statuses[s] for s in chosen) + ")", *params)
-        else:
-            query.add("r.status IN ('approved', 'withdrawn')")
+        _status_filter(query, statuses, f.status, on, default="('approved', 'withdrawn')")
         if f.provider_id:
             query.add("r.provider_id = ?", f.provider_id)
         if f.isced_f:
@@ -227,12 +222,7 @@ class PublicRegister:
             "lapsed": "(r.status = 'accredited' AND r.window_until < ?)",
             "withdrawn": "(r.status = 'withdrawn')",
         }
-        chosen = f.status or ()
-        if chosen:
-            params = [on] * sum(statuses[s].count("?") for s in chosen)
-            query.add("(" + " OR ".join(statuses[s] for s in chosen) + ")", *params)
-        else:
-            query.add("r.status IN ('accredited', 'withdrawn')")
+        _status_filter(query, statuses, f.status, on, default="('accredited', 'withdrawn')")
         if f.provider_id:
             query.add("r.key = ?", f.provider_id)
         self._search(query, f.q)
@@ -394,3 +384,14 @@ def public_provider(doc: dict, on: str, include_history: bool = False) -> dict:
 def public_pathway(doc: dict) -> dict:
     return {k: doc.get(k) for k in ("id", "title", "provider_id", "components", "min_ects",
                                     "min_components", "status")}
+
+
+def _status_filter(query: _Query, conditions: dict[str, str], chosen: tuple[str, ...] | None,
+                   on: str, default: str) -> None:
+    """Entries in any of the chosen statuses on the date `on` (each condition's placeholders all
+    take that date); without a choice, every recorded status in `default`."""
+    if chosen:
+        params = [on] * sum(conditions[status].count("?") for status in chosen)
+        query.add("(" + " OR ".join(conditions[status] for status in chosen) + ")", *params)
+    else:
+        query.add(f"r.status IN {default}")

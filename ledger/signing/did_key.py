@@ -5,7 +5,10 @@ network) is needed to check a proof.
 """
 
 import base58
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 ED25519_PUB = b"\xed\x01"  # multicodec ed25519-pub, as an unsigned varint
@@ -30,6 +33,18 @@ def verification_method(public_key: Ed25519PublicKey) -> str:
     """did:key:z6Mk...#z6Mk...: the id a proof names as its verificationMethod."""
     key = multikey(public_key)
     return f"did:key:{key}#{key}"
+
+
+class EphemeralKey:
+    """A signer held only in memory, named by its did:key (tests, benchmarks, examples): the
+    signer protocol of the keystore's keys."""
+
+    def __init__(self) -> None:
+        self.private_key = Ed25519PrivateKey.generate()
+        self.verification_method = verification_method(self.private_key.public_key())
+
+    def sign(self, message: bytes) -> bytes:
+        return self.private_key.sign(message)
 
 
 def controller_of(method: str) -> str:

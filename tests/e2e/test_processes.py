@@ -26,7 +26,7 @@ class Process:
     log call (which looked like a stalled consumer or API)."""
 
     def __init__(self, *args: str, env: dict[str, str]) -> None:
-        self.output = tempfile.TemporaryFile()
+        self.output = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
         self.popen = subprocess.Popen([LEDGER, *args], env=env, stdout=self.output,
                                       stderr=subprocess.STDOUT)
 

@@ -5,7 +5,6 @@ character verifies with jsonld.js + rdf-canonize."""
 import copy
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pyld import jsonld
 
 from ledger.signing import data_integrity, did_key, nquads
@@ -18,13 +17,7 @@ from tests.reference_js import reference
 CONTROL = "".join(map(chr, range(0x20))) + "\x7f"
 
 
-class Key:
-    def __init__(self) -> None:
-        self.private_key = Ed25519PrivateKey.generate()
-        self.verification_method = did_key.verification_method(self.private_key.public_key())
-
-    def sign(self, message: bytes) -> bytes:
-        return self.private_key.sign(message)
+Key = did_key.EphemeralKey
 
 
 @pytest.fixture(scope="module")

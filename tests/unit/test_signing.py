@@ -21,15 +21,7 @@ VECTOR = STANDARDS / "vectors" / "eddsa-rdfc-2022"
 CREATED = "2025-03-01T09:30:00Z"
 
 
-class Key:
-    """A signer as the keystore hands one out: a did:key verification method and a key."""
-
-    def __init__(self) -> None:
-        self.private_key = Ed25519PrivateKey.generate()
-        self.verification_method = did_key.verification_method(self.private_key.public_key())
-
-    def sign(self, message: bytes) -> bytes:
-        return self.private_key.sign(message)
+Key = did_key.EphemeralKey
 
 
 @pytest.fixture(scope="module")

@@ -61,23 +61,23 @@ def register_providers(
 
 @router.get("/register/microcredentials/{programme_id}")
 def register_programme(programme_id: str, ledger: LedgerDep, min_position: MinPosition = None):
-    entry = ledger.public_register.programme(programme_id)
-    if entry is None:
-        raise NotFound(f"programme {programme_id} is not in the register")
-    return entry
+    return _found(ledger.public_register.programme(programme_id),
+                  f"programme {programme_id} is not in the register")
 
 
 @router.get("/register/providers/{provider_id}")
 def register_provider(provider_id: str, ledger: LedgerDep, min_position: MinPosition = None):
-    entry = ledger.public_register.provider(provider_id)
-    if entry is None:
-        raise NotFound(f"provider {provider_id} is not in the register")
-    return entry
+    return _found(ledger.public_register.provider(provider_id),
+                  f"provider {provider_id} is not in the register")
 
 
 @router.get("/pathways/{pathway_id}")
 def pathway(pathway_id: str, ledger: LedgerDep, min_position: MinPosition = None):
-    entry = ledger.public_register.pathway(pathway_id)
+    return _found(ledger.public_register.pathway(pathway_id), f"pathway {pathway_id} not found")
+
+
+def _found(entry: dict | None, missing: str) -> dict:
+    """The entry, or a 404 saying what is missing."""
     if entry is None:
-        raise NotFound(f"pathway {pathway_id} not found")
+        raise NotFound(missing)
     return entry
