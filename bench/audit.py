@@ -36,7 +36,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench.issuance import ROOT, cluster_url, fresh_database, item, seed_world
+from bench.issuance import cluster_url, fresh_database, item, seed_world, stop_cluster
 from ledger.audit import chain
 from ledger.audit.progress import bar
 from ledger.audit.scan import BATCH, snapshot
@@ -312,14 +312,6 @@ def main() -> None:
             if started_cluster:
                 stop_cluster()
     report(ctx.results)
-
-
-def stop_cluster() -> None:
-    import subprocess
-
-    env = {**os.environ, "LOCAL_POSTGRES_DIR": str(ROOT / ".cache" / "bench-postgres")}
-    subprocess.run(["bash", str(ROOT / "scripts" / "local-postgres.sh"), "stop"], env=env,
-                   check=False, capture_output=True)
 
 
 def _drop(cluster: str, database: str) -> None:

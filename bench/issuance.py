@@ -55,6 +55,13 @@ def cluster_url() -> tuple[str, bool]:
     return out.stdout.strip().splitlines()[-1].removeprefix("DATABASE_URL="), True
 
 
+def stop_cluster() -> None:
+    """Stops the cluster cluster_url() started."""
+    env = {**os.environ, "LOCAL_POSTGRES_DIR": str(ROOT / ".cache" / "bench-postgres")}
+    subprocess.run(["bash", str(ROOT / "scripts" / "local-postgres.sh"), "stop"], env=env,
+                   check=False, capture_output=True)
+
+
 def fresh_database(url: str) -> str:
     name = f"bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(url, autocommit=True) as admin:
@@ -279,10 +286,7 @@ def main() -> None:
                 ("(c) raw psycopg INSERT commits", raw), ("(d) bulk, 10,000 per request", bulk)])
     finally:
         if started_cluster:
-            subprocess.run(["bash", str(ROOT / "scripts" / "local-postgres.sh"), "stop"],
-                           env={**os.environ,
-                                "LOCAL_POSTGRES_DIR": str(ROOT / ".cache" / "bench-postgres")},
-                           check=False, capture_output=True)
+            stop_cluster()
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from kafka import KafkaProducer
 
-from bench.issuance import ROOT, cluster_url, fresh_database, item, seed_world
+from bench.issuance import ROOT, cluster_url, fresh_database, item, seed_world, stop_cluster
 from ledger import commands
 from ledger.bootstrap import bootstrap
 from ledger.config import Settings
@@ -251,10 +251,7 @@ def main() -> None:
                            env={**os.environ, "LOCAL_KAFKA_DIR": str(KAFKA_DIR)},
                            check=False, capture_output=True)
         if started_cluster:
-            subprocess.run(["bash", str(ROOT / "scripts" / "local-postgres.sh"), "stop"],
-                           env={**os.environ,
-                                "LOCAL_POSTGRES_DIR": str(ROOT / ".cache" / "bench-postgres")},
-                           check=False, capture_output=True)
+            stop_cluster()
 
 
 if __name__ == "__main__":
