@@ -125,8 +125,10 @@ class ServedLedger:
         if port is None:
             port = public.port if public.hostname == "127.0.0.1" and public.port else free_port()
         self.port = port
+        # Keep-alive well past uvicorn's 5 s: the concurrency tests open their connections
+        # first and send together once all are open, which under load takes longer than that.
         config = uvicorn.Config(create_app(ledger), host="127.0.0.1", port=self.port,
-                                log_level="warning", access_log=False)
+                                log_level="warning", access_log=False, timeout_keep_alive=120)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
