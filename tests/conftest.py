@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -142,8 +143,19 @@ class ServedLedger:
         return f"http://127.0.0.1:{self.port}"
 
     def __exit__(self, *exc: object) -> None:
+        # uvicorn notices on its next 0.1 s tick and then pauses 0.1 s more while shutting
+        # down; nothing after a test waits on that (its port is not reused), so the thread is
+        # joined when the session ends: a fifth of a second less per API test.
         self.server.should_exit = True
-        self.thread.join(timeout=10)
+        _STOPPING.append(self.thread)
+
+
+_STOPPING: list[threading.Thread] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    for thread in _STOPPING:
+        thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -209,3 +221,79 @@ def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedDemo
             yield ServedDemo(ledger, base_url, learners)
     finally:
         ledger.close()
+
+
+# -- tiers: markers given by what a test needs, so that `pytest -m fast` runs alone -------------
+
+# Helpers that run node (Digital Bazaar's canonicaliser and verifier, tests/js).
+NODE_HELPERS = {"tests.reference_js", "tests.outside_verifier"}
+# Fixtures that reach the PostgreSQL cluster (make_settings asks for postgres_url at run time,
+# so a test's fixture names alone do not show it).
+POSTGRES_FIXTURES = {"cluster_url", "postgres_url", "pg_settings", "pg_ledger", "pg_api"}
+
+
+def _reached(function: types.FunctionType, seen: set[int] | None = None) -> set[str]:
+    """The modules whose globals a test function refers to, following the functions of the
+    test modules it calls (helpers in tests/), not library code."""
+    seen = set() if seen is None else seen
+    if id(function) in seen:
+        return set()
+    seen.add(id(function))
+    found: set[str] = set()
+    namespace = function.__globals__
+    for name in _names_used(function.__code__):
+        value = namespace.get(name)
+        if isinstance(value, types.ModuleType):
+            found.add(value.__name__)
+            continue
+        module = getattr(value, "__module__", None)
+        if module:
+            found.add(module)
+        if isinstance(value, types.FunctionType) and (module or "").startswith("tests"):
+            found |= _reached(value, seen)
+    return found
+
+
+def _names_used(code: types.CodeType) -> set[str]:
+    """The global names a function's code (and the code nested in it) refers to."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names_used(const)
+    return names
+
+
+def _needs(item: pytest.Item) -> set[str]:
+    """What makes a test slow: PostgreSQL, Kafka, a browser, node, the processes of tests/e2e,
+    other processes (the CLI, check.py, xmlsec1), the demo data seeded once for the session
+    (minutes of seeding and checking), or a `slow` mark of its own (load tests)."""
+    folder = item.path.relative_to(ROOT / "tests").parts[0]
+    needs = {"e2e"} if folder == "e2e" else {"browser"} if folder == "web" else set()
+    fixtures = set(getattr(item, "fixturenames", ()))
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if fixtures & POSTGRES_FIXTURES or "postgres" in params.values():
+        needs.add("postgres")
+    if "kafka_bootstrap" in fixtures:
+        needs.add("kafka")
+    if "served_demo" in fixtures:
+        needs.add("demo")
+    function = getattr(item, "function", None)
+    if isinstance(function, types.FunctionType):
+        reached = _reached(function)
+        if reached & NODE_HELPERS:
+            needs.add("node")
+        elif "subprocess" in reached:
+            needs.add("processes")
+    if item.get_closest_marker("slow"):
+        needs.add("slow")
+    return needs
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Marks every test `fast` (in process: unit tests and SQLite) or `slow`, and slow ones
+    with what they need (`postgres`, `kafka`, `browser`, `node`, `e2e`, `processes`, `demo`)."""
+    for item in items:
+        needs = _needs(item)
+        for name in sorted(needs - {"slow"}):
+            item.add_marker(name)
+        item.add_marker("slow" if needs else "fast")

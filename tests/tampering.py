@@ -8,8 +8,34 @@ from uuid import UUID
 import psycopg
 
 from ledger.application import Ledger
-from ledger.audit import chain
+from ledger.audit import chain, checkpoints
 from ledger.config import Settings
+
+# The triggers that keep a table append-only (ledger/store/schema/0001_baseline.*.sql), by
+# the suffix after `<table>_`: SQLite refuses UPDATE and DELETE, PostgreSQL also TRUNCATE.
+SQLITE_GUARDS = ("no_update", "no_delete")
+POSTGRES_GUARDS = ("no_change", "no_truncate")
+
+
+def guarded_tables(ledger: Ledger) -> list[str]:
+    """Every table the database keeps append-only: the events, their hash chain and the
+    signed checkpoints. Written out here, not read from the schema, so that a guard dropped
+    from the schema is missed by the tests rather than silently skipped."""
+    return [ledger.app.recorder.events_table_name, chain.TABLE, checkpoints.TABLE]
+
+
+def missing_guards(run, postgres: bool, table: str) -> list[str]:
+    """The append-only triggers `table` should have and has not (`run` executes SQL)."""
+    if postgres:
+        rows = run("SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass(?) "
+                   "AND NOT tgisinternal AND tgenabled <> 'D'", (table,))
+        expected = [f"{table}_{suffix}" for suffix in POSTGRES_GUARDS]
+    else:
+        rows = run("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+                   (table,))
+        expected = [f"{table}_{suffix}" for suffix in SQLITE_GUARDS]
+    present = {r[0] for r in rows}
+    return [name for name in expected if name not in present]
 
 
 class Superuser:
@@ -24,15 +50,22 @@ class Superuser:
         else:
             self.conn = sqlite3.connect(Path(settings.data_dir) / "ledger.sqlite3",
                                         isolation_level=None)
-        for table in (self.events, chain.TABLE, "audit_checkpoints"):
+        for table in guarded_tables(ledger):
             self._unprotect(table)
 
     def _unprotect(self, table: str) -> None:
+        """Switch the table's append-only triggers off; each must be there to begin with (a
+        tampering test that found none to switch off would prove nothing about them)."""
+        missing = missing_guards(self.run, self.postgres, table)
+        if missing:
+            self.close()
+            raise AssertionError(f"{table} is not append-only: trigger(s) {', '.join(missing)} "
+                                 "missing from the store")
         if self.postgres:
             self.run(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         else:
-            for suffix in ("no_update", "no_delete"):
-                self.run(f"DROP TRIGGER IF EXISTS {table}_{suffix}")
+            for suffix in SQLITE_GUARDS:
+                self.run(f"DROP TRIGGER {table}_{suffix}")
 
     def run(self, sql: str, params: tuple = ()) -> list[tuple]:
         if self.postgres:

@@ -52,6 +52,7 @@ def timed(call) -> tuple[Any, float]:
     return result, time.monotonic() - started
 
 
+@pytest.mark.slow  # seconds of load or waiting: not in the fast tier
 def test_a_blank_node_clique_is_refused_in_time_while_the_server_answers_others(api: Api):
     world = build_world(api)
     issued = world.issue()
@@ -226,6 +227,7 @@ def patient_api(settings: Settings) -> Iterator[Api]:
         built.close()
 
 
+@pytest.mark.slow  # seconds of load or waiting: not in the fast tier
 def test_waiting_reads_hold_no_thread(patient_api: Api):
     world = build_world(patient_api)
     patient_api.ledger.runner.stop()  # the projections stop: every read below must wait

@@ -139,6 +139,7 @@ def test_erasing_twice_is_a_conflict_unknown_is_404_and_only_an_admin_may(api: A
     problem(admin.post(f"/v1/learners/{world.learner_id}/erase", {}, key="new-key"), 409)
 
 
+@pytest.mark.slow  # seconds of load or waiting: not in the fast tier
 def test_the_erase_command_erases_as_the_api_does(api: Api, settings: Settings):
     from tests.integration.test_replay import ledger_cli
 

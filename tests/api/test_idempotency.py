@@ -1,8 +1,14 @@
 """Idempotency-Key over real HTTP, on SQLite and PostgreSQL: a retry returns the first answer
 and appends nothing; a reused key with another body is refused; keys belong to a principal."""
 
+import threading
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
+from ledger.committer import Outcome
 from tests.helpers import (
     Post,
     accredited_provider,
@@ -70,6 +76,67 @@ def test_the_same_key_with_a_different_body_is_refused_with_422(api):
     # The original request is still answered as it was.
     again = world.provider.post("/v1/credentials", _credential(world, grade="A"), key=key)
     assert (again.status_code, again.json()) == (201, first.json())
+
+
+class HeldCommitter:
+    """Holds the group committer on a command of its own until released, so that requests
+    sent meanwhile wait in its queue and are then taken into one batch together."""
+
+    def __init__(self, ledger) -> None:
+        self.ledger = ledger
+        self.holding, self.release = threading.Event(), threading.Event()
+        self.done = ledger.submit(self._hold)
+        assert self.holding.wait(30), "the committer did not take the holding command"
+
+    def _hold(self, _uow) -> Outcome:
+        self.holding.set()
+        assert self.release.wait(60), "the test never released the committer"
+        return Outcome(200, {})
+
+    def wait_for_queued(self, count: int) -> None:
+        deadline = time.monotonic() + 30
+        while self.ledger.committer.queue_depth < count:
+            assert time.monotonic() < deadline, "the requests did not reach the committer"
+            time.sleep(0.01)  # polling a condition with a deadline
+        assert self.ledger.committer.queue_depth == count
+
+    def let_go(self) -> None:
+        self.release.set()
+        self.done.result(timeout=30)
+
+
+@pytest.mark.parametrize("settings", ["sqlite"], indirect=True)  # the committer, not the store
+def test_the_same_key_with_another_body_in_one_batch_is_refused_with_422(api):
+    world = build_world(api)
+    key = f"issue-{uuid.uuid4()}"
+    bodies = {"A": _credential(world, grade="A"), "B": _credential(world, grade="B")}
+    before = count_events(api.ledger, "CredentialIssued")
+
+    held = HeldCommitter(api.ledger)
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            sent = {grade: pool.submit(world.provider.post, "/v1/credentials", body, key)
+                    for grade, body in bodies.items()}
+            held.wait_for_queued(2)  # both wait for the committer: they form its next batch
+            held.let_go()
+            responses = {grade: future.result(timeout=60) for grade, future in sent.items()}
+    finally:
+        held.release.set()
+
+    statuses = sorted(r.status_code for r in responses.values())
+    assert statuses == [201, 422], {g: r.text for g, r in responses.items()}
+    [(winner, accepted)] = [(g, r) for g, r in responses.items() if r.status_code == 201]
+    [refused] = [r for r in responses.values() if r.status_code == 422]
+    assert "different request body" in problem(refused, 422)["detail"]
+    issued = accepted.json()
+    api.ledger.wait_for(issued["position"])
+    assert api.ledger.read_models.get("transcripts", issued["id"])["grade"] == winner
+    assert count_events(api.ledger, "CredentialIssued") == before + 1
+    # Afterwards the key still answers the winner's body alike and refuses the other.
+    loser = "B" if winner == "A" else "A"
+    again = world.provider.post("/v1/credentials", bodies[winner], key=key)
+    assert (again.status_code, again.json()) == (201, accepted.json())
+    problem(world.provider.post("/v1/credentials", bodies[loser], key=key), 422)
 
 
 def test_fifty_concurrent_requests_with_one_key_issue_exactly_one_credential(api):

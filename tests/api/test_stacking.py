@@ -1,5 +1,7 @@
 """Pathways, stacks of component credentials and the revocation cascade over real HTTP."""
 
+import pytest
+
 from tests.helpers import (
     build_world,
     created,
@@ -8,6 +10,7 @@ from tests.helpers import (
     problem,
     transcript_of,
 )
+from tests.status_bits import served_bit, status_entries
 
 
 def _programmes(world, count: int) -> list[str]:
@@ -142,6 +145,25 @@ def test_revoking_a_component_puts_its_stack_under_review_in_the_same_save(api):
     assert review["position"] == revoked["position"]
     assert revocation["position"] == revoked["position"] - 1
     assert credential_in(transcript, components[1])["status"] == "active"
+
+
+@pytest.mark.parametrize("settings", ["sqlite"], indirect=True)  # the lists' bits, not the store
+def test_a_stack_under_review_has_its_suspension_bit_set_until_the_review_ends(api):
+    world, components, stack = _stacked_world(api)
+    public = api.anonymous()
+    entries = status_entries(public, stack["id"], stack["position"])
+    assert not served_bit(public, entries["suspension"])
+    revoked = created(world.provider.post(f"/v1/credentials/{components[0]}/revoke",
+                                          {"reason": "Assessment malpractice"}), 200)
+    entries = status_entries(public, stack["id"], revoked["position"])
+    assert served_bit(public, entries["suspension"]), "a stack under review is not to be relied on"
+    assert not served_bit(public, entries["revocation"])
+    # The issuer ends the review by reinstating the stack: its suspension bit is cleared.
+    reinstated = created(world.provider.post(f"/v1/credentials/{stack['id']}/reinstate",
+                                             {"reason": "Outcomes met by other evidence"}), 200)
+    entries = status_entries(public, stack["id"], reinstated["position"])
+    assert not served_bit(public, entries["suspension"])
+    assert not served_bit(public, entries["revocation"])
 
 
 def test_issuer_may_revoke_a_stack_under_review(api):

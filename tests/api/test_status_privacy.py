@@ -3,14 +3,13 @@ in its issuing event, not its issuance order; the lists decode as the W3C specif
 (index 0 is the left-most bit); credentials issued before the change keep their old
 (store-position) indexes and still resolve."""
 
-import base64
-import gzip
 from itertools import pairwise
-from urllib.parse import urlparse
 
 from ledger.projections.status import LIST_SIZE
 from ledger.status_lists import bitstring
+from tests import status_bits
 from tests.helpers import Api, build_world, created
+from tests.status_bits import ones
 
 
 def entries_of(api: Api, credential_id: str, position: int) -> dict[str, dict]:
@@ -22,17 +21,7 @@ def entries_of(api: Api, credential_id: str, position: int) -> dict[str, dict]:
 def served_bits(api: Api, entry: dict) -> bytes:
     """The list's bits, decoded here by the specification (multibase base64url, GZIP) rather
     than by the ledger's own decoder."""
-    response = api.anonymous().get(urlparse(entry["statusListCredential"]).path)
-    assert response.status_code == 200, response.text
-    encoded = response.json()["credentialSubject"]["encodedList"]
-    assert encoded[0] == "u"
-    body = encoded[1:]
-    return gzip.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-
-
-def ones(bits: bytes) -> list[int]:
-    """Indexes of the set bits; index 0 is the most significant bit of the first byte."""
-    return [8 * n + k for n, byte in enumerate(bits) for k in range(8) if byte & (0x80 >> k)]
+    return status_bits.served_bits(api.anonymous(), entry)
 
 
 def test_bitstring_known_answers():

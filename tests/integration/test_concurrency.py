@@ -157,6 +157,7 @@ def test_concurrent_enrolments_with_one_national_id_make_one_learner(api):
 
 # -- one process: group commit under load -----------------------------------------------------
 
+@pytest.mark.slow  # seconds of load or waiting: not in the fast tier
 def test_many_concurrent_issuances_to_many_learners_succeed_in_group_commits(api):
     world = build_world(api)
     learners = [world.learner_id] + [world.new_learner() for _ in range(29)]

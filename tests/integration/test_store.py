@@ -15,6 +15,7 @@ from ledger import commands
 from ledger.application import Ledger
 from ledger.config import Settings
 from tests.helpers import count_events, seed_ledger
+from tests.tampering import Superuser, guarded_tables
 
 GIVEN_NAME = "ნესტან-დარეჯან"
 FAMILY_NAME = "ჭავჭავაძე-ორბელიანი"
@@ -82,33 +83,64 @@ def _all_rows(ledger: Ledger, settings: Settings) -> bytes:
 
 # -- append-only ------------------------------------------------------------------------------
 
-def test_the_database_refuses_to_update_or_delete_stored_events(ledger, settings):
+# A column of each append-only table to rewrite (tests/tampering.py lists the tables).
+SOME_COLUMN = {"stored_events": "topic", "ledger_events": "topic", "event_chain": "recorded_at",
+               "audit_checkpoints": "signed_at"}
+
+
+def _guarded_with_rows(ledger: Ledger) -> list[str]:
+    """Every append-only table, each holding rows (a row trigger fires only on a row)."""
     seed_ledger(ledger)
-    table = ledger.app.recorder.events_table_name
-    before = count_events(ledger)
+    ledger.audit.checkpoint()
+    tables = guarded_tables(ledger)
+    assert set(tables) <= set(SOME_COLUMN), tables
+    for table in tables:
+        assert _count(ledger, table) > 0, table
+    return tables
+
+
+def _count(ledger: Ledger, table: str) -> int:
+    return int(ledger.database.query_one(f"SELECT COUNT(*) AS n FROM {table}")["n"])
+
+
+def test_the_database_refuses_to_update_or_delete_any_append_only_table(ledger, settings):
+    tables = _guarded_with_rows(ledger)
+    before = {table: _count(ledger, table) for table in tables}
     refused = _refused_error(settings)
     with _raw_connection(settings) as conn:
-        with pytest.raises(refused, match="append-only"):
-            conn.execute(f"UPDATE {table} SET topic = topic || 'x'")
-        with pytest.raises(refused, match="append-only"):
-            conn.execute(f"DELETE FROM {table}")
-        with pytest.raises(refused, match="append-only"):
-            conn.execute(f"DELETE FROM {table} WHERE originator_version = 1")
-    assert count_events(ledger) == before
-    assert not [e for e in ledger.app.recorder.select_notifications(0, 1000)
-                if e.topic.endswith("x")]
+        for table in tables:
+            column = SOME_COLUMN[table]
+            for statement in (f"UPDATE {table} SET {column} = {column}",
+                              f"DELETE FROM {table}",
+                              f"DELETE FROM {table} WHERE {column} = (SELECT MAX({column}) "
+                              f"FROM {table})"):
+                with pytest.raises(refused, match=f"{table} is append-only"):
+                    conn.execute(statement)
+    assert {table: _count(ledger, table) for table in tables} == before
+    assert ledger.audit.verify().ok
 
 
-def test_postgres_refuses_to_truncate_the_events_table(pg_ledger, pg_settings):
-    seed_ledger(pg_ledger)
-    table = pg_ledger.app.recorder.events_table_name
-    before = count_events(pg_ledger)
+def test_postgres_refuses_to_truncate_any_append_only_table(pg_ledger, pg_settings):
+    tables = _guarded_with_rows(pg_ledger)
+    before = {table: _count(pg_ledger, table) for table in tables}
     with psycopg.connect(pg_settings.database_url, autocommit=True) as conn:
-        with pytest.raises(psycopg.Error, match="append-only"):
-            conn.execute(f"TRUNCATE {table}")
-        with pytest.raises(psycopg.Error, match="append-only"):
-            conn.execute(f"TRUNCATE {table} RESTART IDENTITY CASCADE")
-    assert count_events(pg_ledger) == before > 0
+        for table in tables:
+            with pytest.raises(psycopg.Error, match=f"{table} is append-only"):
+                conn.execute(f"TRUNCATE {table}")
+            with pytest.raises(psycopg.Error, match=f"{table} is append-only"):
+                conn.execute(f"TRUNCATE {table} RESTART IDENTITY CASCADE")
+    assert {table: _count(pg_ledger, table) for table in tables} == before
+
+
+def test_the_tampering_helper_refuses_a_table_whose_guard_is_missing(ledger, settings):
+    seed_ledger(ledger)
+    with _raw_connection(settings) as conn:
+        if settings.uses_postgres:
+            conn.execute("DROP TRIGGER event_chain_no_change ON event_chain")
+        else:
+            conn.execute("DROP TRIGGER event_chain_no_update")
+    with pytest.raises(AssertionError, match="event_chain is not append-only"):
+        Superuser(settings, ledger)
 
 
 # -- personal data --------------------------------------------------------------------------
