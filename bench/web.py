@@ -111,8 +111,8 @@ def build(settings: Settings, size: Size) -> None:
     credentials through the use cases and the group committer, then every read model."""
     started = time.perf_counter()
     rng = random.Random(size.programmes)
-    today = commands.today()
     ledger = bootstrap(settings, run_projections=False)
+    today = ledger.calendar.today()
     qa = Actor("bench-qa", "qa_body")
     try:
         providers = [r.body["id"] for r in wait_all([ledger.submit(commands.register_provider(
