@@ -174,7 +174,7 @@ def project_and_mark(settings: Settings, size: Size, events_seconds: float) -> N
     ledger = bootstrap(settings, run_projections=False)
     try:
         projecting = time.perf_counter()
-        NotificationLogRunner(ledger.app, ledger.read_models, batch_size=5000).catch_up()
+        NotificationLogRunner(ledger.app, ledger.read_models).catch_up()
         projected = time.perf_counter() - projecting
     finally:
         ledger.close()
