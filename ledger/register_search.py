@@ -21,6 +21,7 @@ PROGRAMME_STATUSES = ("approved", "review_due", "withdrawn")
 PROVIDER_STATUSES = ("accredited", "lapsed", "withdrawn")
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
+RARE_MATCHES = 500  # a search term matching at most this many entries is rare
 TABLE = "rm_register"
 # Fields of a document that only serve the search (or are internal to the projection).
 INTERNAL = {"kind_of_entry", "sort_key", "search", "window_from", "window_until",
@@ -235,7 +236,9 @@ class PublicRegister:
         if not needle:
             return
         if self.database.postgres:
-            query.add("r.search LIKE ?", f"%{needle}%")
+            pattern = f"%{needle}%"
+            self._skip_to_first_match(query, pattern)
+            query.add("r.search LIKE ?", pattern)
         else:
             query.add(f"r.rowid IN (SELECT rowid FROM {TABLE}_fts WHERE search LIKE ?)",
                       f"%{needle}%")
@@ -243,6 +246,17 @@ class PublicRegister:
     def _from(self, kind: str, provider_join: bool) -> tuple[str, list[Any]]:
         join = f" JOIN {TABLE} p ON p.key = r.provider_id" if provider_join else ""
         return f"FROM {TABLE} r{join} WHERE r.kind_of_entry = ?", [kind]
+
+    def _skip_to_first_match(self, query: _Query, pattern: str) -> None:
+        """Pages walk the title order and filter, which is fast for a common term but slow for
+        a rare one whose titles sort together far down (a Georgian word among mostly Latin
+        titles): for a rare term (a bounded look through the trigram index finds all its
+        entries), the walk starts at the first of them."""
+        found = self.database.read(f"SELECT sort_key, key FROM {TABLE} WHERE search LIKE ? "
+                                   "LIMIT ?", (pattern, RARE_MATCHES + 1))
+        if 0 < len(found) <= RARE_MATCHES:
+            first = min((row["sort_key"], row["key"]) for row in found)
+            query.add("(r.sort_key, r.key) >= (?, ?)", *first)
 
     def _page(self, query: _Query, kind: str, limit: int, cursor: str | None,
               provider_join: bool) -> list[Any]:
