@@ -65,6 +65,7 @@ class ProviderFilters:
 class _Query:
     clauses: list[str] = field(default_factory=list)
     params: list[Any] = field(default_factory=list)
+    search: str | None = None  # the LIKE pattern of a text search (PostgreSQL), for _page
 
     def add(self, clause: str, *params: Any) -> None:
         self.clauses.append(clause)
@@ -235,33 +236,37 @@ class PublicRegister:
         needle = normalise("".join(" " if c in "%_*?[]\\" else c for c in q or ""))
         if not needle:
             return
+        pattern = f"%{needle}%"
         if self.database.postgres:
-            pattern = f"%{needle}%"
-            self._skip_to_first_match(query, pattern)
+            query.search = pattern
             query.add("r.search LIKE ?", pattern)
         else:
             query.add(f"r.rowid IN (SELECT rowid FROM {TABLE}_fts WHERE search LIKE ?)",
-                      f"%{needle}%")
+                      pattern)
 
     def _from(self, kind: str, provider_join: bool) -> tuple[str, list[Any]]:
         join = f" JOIN {TABLE} p ON p.key = r.provider_id" if provider_join else ""
         return f"FROM {TABLE} r{join} WHERE r.kind_of_entry = ?", [kind]
 
-    def _skip_to_first_match(self, query: _Query, pattern: str) -> None:
+    def _first_match(self, pattern: str) -> tuple[str, str] | None:
         """Pages walk the title order and filter, which is fast for a common term but slow for
         a rare one whose titles sort together far down (a Georgian word among mostly Latin
         titles): for a rare term (a bounded look through the trigram index finds all its
-        entries), the walk starts at the first of them."""
+        entries), the (sort_key, key) the walk can start at; None for a common one."""
         found = self.database.read(f"SELECT sort_key, key FROM {TABLE} WHERE search LIKE ? "
                                    "LIMIT ?", (pattern, RARE_MATCHES + 1))
         if 0 < len(found) <= RARE_MATCHES:
-            first = min((row["sort_key"], row["key"]) for row in found)
-            query.add("(r.sort_key, r.key) >= (?, ?)", *first)
+            return min((row["sort_key"], row["key"]) for row in found)
+        return None
 
     def _page(self, query: _Query, kind: str, limit: int, cursor: str | None,
               provider_join: bool) -> list[Any]:
         source, params = self._from(kind, provider_join)
         clauses, params = list(query.clauses), [*params, *query.params]
+        first = self._first_match(query.search) if query.search else None
+        if first is not None:  # only pages walk; a count reads the trigram index alone
+            clauses.append("(r.sort_key, r.key) >= (?, ?)")
+            params += list(first)
         if cursor is not None:
             sort_key, key = decode_cursor(cursor)
             clauses.append("(r.sort_key, r.key) > (?, ?)")
