@@ -106,9 +106,11 @@ class PublicRegister:
         return {"items": items, "next": _next(rows, limit)}
 
     def count_programmes(self, filters: ProgrammeFilters = ProgrammeFilters(),
-                         on: str | None = None) -> int:
+                         on: str | None = None, at_most: int | None = None) -> int:
+        """How many programmes match; with `at_most`, counting stops past it (a page that
+        says "more than 1,000" costs the same on any register), so at most `at_most + 1`."""
         query = self._programme_query(filters, on or self.calendar.today().isoformat())
-        return self._count(query, "microcredential", provider_join=True)
+        return self._count(query, "microcredential", provider_join=True, at_most=at_most)
 
     def count_providers(self, filters: ProviderFilters = ProviderFilters(),
                         on: str | None = None) -> int:
@@ -280,11 +282,16 @@ class PublicRegister:
                  "provider": orjson.loads(r["provider"]) if provider_join else None}
                 for r in rows]
 
-    def _count(self, query: _Query, kind: str, provider_join: bool) -> int:
+    def _count(self, query: _Query, kind: str, provider_join: bool,
+               at_most: int | None = None) -> int:
         source, params = self._from(kind, provider_join)
         where = "".join(f" AND {c}" for c in query.clauses)
-        rows = self.database.read(f"SELECT count(*) AS n {source}{where}",
-                                  [*params, *query.params])
+        params = [*params, *query.params]
+        if at_most is None:
+            rows = self.database.read(f"SELECT count(*) AS n {source}{where}", params)
+        else:
+            rows = self.database.read(f"SELECT count(*) AS n FROM (SELECT 1 {source}{where} "
+                                      "LIMIT ?) AS capped", [*params, at_most + 1])
         return int(rows[0]["n"])
 
     def _walk(self, read: Any, filters: Any, on: str | None, batch: int) -> Iterator[dict]:

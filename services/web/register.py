@@ -12,6 +12,9 @@ from ledger.register_search import ProgrammeFilters, ProviderFilters
 Document = dict[str, Any]
 PAGE_SIZE = 20
 PROVIDERS_PAGE_SIZE = 50
+# The search page counts matches up to this many and says "more than" beyond: an exact count
+# of a country's register grows with it, a capped one costs the same on any register.
+COUNTED_UP_TO = 1000
 STATUSES = ("approved", "review_due", "withdrawn")
 FORMS = ("online", "onsite", "blended")
 # Languages the search form offers (any other tag still works in the query string).
@@ -84,8 +87,9 @@ def search_programmes(ledger: Ledger, filters: Filters, cursor: str | None = Non
     wanted = filters.for_register()
     page = register.programmes(wanted, limit=PAGE_SIZE, cursor=cursor)
     providers = register.all_providers(ProviderFilters())
+    total = register.count_programmes(wanted, at_most=COUNTED_UP_TO)
     return {"items": page["items"], "next": page["next"], "filters": filters,
-            "total": register.count_programmes(wanted),
+            "total": min(total, COUNTED_UP_TO), "more": total > COUNTED_UP_TO,
             "options": {"providers": [{"id": p["id"], "name": p["name"]} for p in providers],
                         "languages": LANGUAGES, "fields": BROAD_FIELDS, "forms": FORMS}}
 

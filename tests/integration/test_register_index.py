@@ -61,3 +61,15 @@ def test_a_page_is_read_through_the_listing_index(ledger: Ledger):
         plan = " ".join(str(tuple(r)) for r in ledger.database.query(
             f"EXPLAIN QUERY PLAN {sql}"))
     assert "rm_register_listing" in plan, plan
+
+
+def test_a_capped_count_stops_past_its_cap_on_both_stores(ledger: Ledger):
+    seeded = seed_ledger(ledger)
+    for n in range(3):
+        add_programme(ledger, seeded, f"Capped Count {n}")
+    ledger.wait_for(ledger.events.head())
+    register, wanted = ledger.public_register, ProgrammeFilters(q="capped count")
+    assert register.count_programmes(wanted) == 3
+    assert register.count_programmes(wanted, at_most=1) == 2  # "more than 1"
+    assert register.count_programmes(wanted, at_most=3) == 3
+    assert register.count_programmes(wanted, at_most=5) == 3

@@ -7,6 +7,7 @@ import html5lib
 import httpx
 import pytest
 
+from services.web import register as register_pages
 from tests.helpers import problem
 from tests.web.test_browser import ERROR_PAGES, page_paths
 
@@ -50,6 +51,17 @@ def test_lang_in_the_query_sets_a_cookie_that_beats_accept_language(site):
         chosen = http.get("/providers", params={"lang": "ka"})
         assert chosen.cookies["lang"] == "ka"
         assert http.get("/").headers["content-language"] == "ka"
+
+
+@pytest.mark.parametrize(("language", "heading"), [
+    ("en", "More than 1 programmes found"), ("ka", "მოიძებნა 1-ზე მეტი პროგრამა")])
+def test_the_search_page_counts_up_to_its_cap_and_says_more_beyond(
+        site, monkeypatch: pytest.MonkeyPatch, language: str, heading: str):
+    exact = httpx.get(f"{site.base_url}/register", cookies={"lang": "en"}).text
+    assert "More than" not in exact and re.search(r"\b[2-9]\d* programmes found", exact)
+    monkeypatch.setattr(register_pages, "COUNTED_UP_TO", 1)
+    capped = httpx.get(f"{site.base_url}/register", cookies={"lang": language}).text
+    assert heading in capped
 
 
 def test_the_qr_target_answers_json_like_the_api(site):
