@@ -58,10 +58,10 @@ class Exporter(Projector):
         self._stop = stop
         super().run(stop)
 
-    def handle(self, tp: TopicPartition, records: Sequence[Any]) -> None:
+    def handle_poll(self, polled: dict[TopicPartition, Sequence[Any]]) -> None:
         try:
-            self._await_read_models(max(_position(r) for r in records))
-            super().handle(tp, records)
+            self._await_read_models(max(_position(r) for rs in polled.values() for r in rs))
+            super().handle_poll(polled)
         except Interrupted:
             return  # nothing recorded: the poll is consumed again after a restart
 
@@ -73,7 +73,7 @@ class Exporter(Projector):
             self._stop.wait(pause)
             pause = min(pause * 2, 0.5)
 
-    def _commit(self, tp: TopicPartition, envelopes: list[Envelope], next_offset: int) -> None:
+    def _commit(self, envelopes: list[Envelope], next_offsets: dict[int, int]) -> None:
         learners = sorted({e.subject for e in envelopes if e.aggregate == "LearnerRecord"})
         manifests = []
         if learners:
@@ -90,7 +90,8 @@ class Exporter(Projector):
         with self.database.transaction() as cursor:
             for manifest in manifests:
                 record_manifest(cursor, manifest)
-            self._record_offset(cursor, tp.partition, next_offset)
+            for partition, next_offset in next_offsets.items():
+                self._record_offset(cursor, partition, next_offset)
 
 
     def _headers(self, learner_id: str, position: int,

@@ -3,9 +3,10 @@
 Partitions are owned through PostgreSQL advisory locks (services/projector/leases.py), not
 Kafka's group protocol: the consumer is assigned exactly the partitions whose locks it holds,
 and on taking a partition it seeks to the offset stored with the read model. Each poll's
-documents and the consumed offsets are written in one PostgreSQL transaction, so a crash or a
-hand-over replays at most an uncommitted poll, and a replayed event changes nothing (a
-document skips events at or below its own position). A message that cannot be decoded or
+documents and the consumed offsets of every partition in it are written in one PostgreSQL
+transaction (one commit per poll, not one per partition), so a crash or a hand-over replays at
+most an uncommitted poll, and a replayed event changes nothing (a document skips events at or
+below its own position). A message that cannot be decoded or
 applied goes to ledger.events.dlq with the reason in its headers; the projector carries on.
 While the database is away nothing is consumed, and nothing is dead-lettered: the poll in hand
 is dropped and consumed again from the stored offsets once the database answers.
@@ -87,8 +88,9 @@ class Projector:
                     if not self._follow_leases():
                         stop.wait(0.2)  # no partition of our own yet: look again soon
                         continue
-                    for tp, records in self._poll().items():
-                        self.handle(tp, records)
+                    polled = self._poll()
+                    if polled:
+                        self.handle_poll(polled)
                 except DATABASE_AWAY as error:
                     log.warning("%s: database unavailable (%s); waiting for it", self.name,
                                 error)
@@ -142,27 +144,35 @@ class Projector:
             log.warning("poll failed (%s); retrying", error)
             return {}
 
-    def handle(self, tp: TopicPartition, records: Sequence[Any]) -> None:
+    def handle_poll(self, polled: dict[TopicPartition, Sequence[Any]]) -> None:
+        """A poll's records of every partition, applied and their offsets recorded in one
+        transaction; if that fails, each partition's records one by one (a poison message
+        goes to the dead letters, the rest is applied)."""
         envelopes, poison = [], []
-        for record in records:
-            try:
-                envelopes.append(decode(record))
-            except Exception as error:  # any undecodable message is a dead letter
-                poison.append((record, f"undecodable: {type(error).__name__}: {error}"))
+        for records in polled.values():
+            for record in records:
+                try:
+                    envelopes.append(decode(record))
+                except Exception as error:  # any undecodable message is a dead letter
+                    poison.append((record, f"undecodable: {type(error).__name__}: {error}"))
+        offsets = {tp.partition: records[-1].offset + 1 for tp, records in polled.items()}
         try:
-            self._commit(tp, envelopes, records[-1].offset + 1)
+            self._commit(envelopes, offsets)
         except DATABASE_AWAY:
             raise
         except Exception:
-            log.exception("batch failed on %s; applying one by one", tp)
-            self._commit_one_by_one(tp, records, poison)
+            log.exception("batch failed on %s; applying one by one", sorted(offsets))
+            for tp, records in polled.items():
+                undecodable = [(r, why) for r, why in poison if r.partition == tp.partition]
+                self._commit_one_by_one(tp, records, undecodable)
             return
         self._dead_letter(poison)
 
-    def _commit(self, tp: TopicPartition, envelopes: list[Envelope], next_offset: int) -> None:
+    def _commit(self, envelopes: list[Envelope], next_offsets: dict[int, int]) -> None:
         with self.database.transaction() as cursor:
             self.store.apply_in(cursor, envelopes, [self.name])
-            self._record_offset(cursor, tp.partition, next_offset)
+            for partition, next_offset in next_offsets.items():
+                self._record_offset(cursor, partition, next_offset)
 
     def _commit_one_by_one(self, tp: TopicPartition, records: Sequence[Any],
                            poison: list[tuple[Any, str]]) -> None:
@@ -170,12 +180,12 @@ class Projector:
         for record in records:
             envelopes = [] if id(record) in undecodable else [decode(record)]
             try:
-                self._commit(tp, envelopes, record.offset + 1)
+                self._commit(envelopes, {tp.partition: record.offset + 1})
             except DATABASE_AWAY:
                 raise
             except Exception as error:
                 poison.append((record, f"unappliable: {type(error).__name__}: {error}"))
-                self._commit(tp, [], record.offset + 1)
+                self._commit([], {tp.partition: record.offset + 1})
         self._dead_letter(poison)
 
     def _record_offset(self, cursor: Cursor, partition: int, next_offset: int) -> None:
