@@ -37,13 +37,13 @@ from pathlib import Path
 import psycopg
 
 from bench.issuance import cluster_url, fresh_database, item, seed_world, stop_cluster
-from ledger.audit import chain
 from ledger.audit.progress import bar
 from ledger.audit.scan import BATCH, snapshot
 from ledger.bootstrap import bootstrap
 from ledger.config import Settings
 from ledger.domain.actors import Actor
 from ledger.projections.replay import Replayer
+from ledger.store import chain
 
 
 @dataclass

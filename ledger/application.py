@@ -15,7 +15,6 @@ from eventsourcing.persistence import Transcoder
 
 from ledger import commands
 from ledger.audit.auditor import Audit
-from ledger.audit.replay import learner_document
 from ledger.calendar import Calendar
 from ledger.committer import Command, GroupCommitter, Idempotency, Outcome
 from ledger.domain.actors import Actor
@@ -25,7 +24,7 @@ from ledger.projections.progress import KafkaWatermarks, StoredPositions
 from ledger.projections.replay import Replayer
 from ledger.projections.runner import NotificationLogRunner
 from ledger.projections.store import ReadModelStore
-from ledger.projections.transcripts import Transcripts, assemble, present
+from ledger.projections.transcripts import Transcripts, assemble, learner_document, present
 from ledger.register_search import ProgrammeFilters, ProviderFilters, PublicRegister
 from ledger.standards import Standards
 from ledger.status_lists import StatusLists, status_entries

@@ -16,10 +16,10 @@ from datetime import datetime
 from typing import Any
 
 from ledger.domain.errors import NotFound
-from ledger.projections.status import LIST_SIZE
 from ledger.projections.store import ReadModelStore
 from ledger.signing import data_integrity
 from ledger.standards import Standards
+from ledger.status_permutation import LIST_SIZE
 from ledger.store.keys import KeyStore
 from ledger.urls import LEDGER_ISSUER, PublicUrls
 

@@ -17,9 +17,9 @@ from ledger import document_limits
 from ledger.canonical_pool import Job, Outcome, TooComplex
 from ledger.domain.errors import InvalidRequest, NotFound
 from ledger.projections.register import programme_approved_on, provider_accredited_on
-from ledger.projections.status import LIST_SIZE
 from ledger.signing import data_integrity
 from ledger.status_lists import PURPOSES, ListId, bit_set
+from ledger.status_permutation import LIST_SIZE
 from ledger.urls import LEDGER_ISSUER, QA_BODY, PublicUrls
 
 Document = dict[str, Any]

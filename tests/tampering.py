@@ -8,8 +8,9 @@ from uuid import UUID
 import psycopg
 
 from ledger.application import Ledger
-from ledger.audit import chain, checkpoints
+from ledger.audit import checkpoints
 from ledger.config import Settings
+from ledger.store import chain
 
 # The triggers that keep a table append-only (ledger/store/schema/0001_baseline.*.sql), by
 # the suffix after `<table>_`: SQLite refuses UPDATE and DELETE, PostgreSQL also TRUNCATE.

@@ -8,11 +8,11 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification, Transcoder
 
-from ledger.audit import chain
 from ledger.audit.checkpoints import Checkpoint, Checkpoints
 from ledger.audit.verify import Report, verify
 from ledger.domain.actors import Actor, check_role
 from ledger.projections.envelope import from_stored
+from ledger.store import chain
 from ledger.store.database import Database
 
 MAX_PAGE = 1000

@@ -22,9 +22,9 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 
-from ledger.audit import chain
 from ledger.domain.errors import RuleViolation
 from ledger.signing import did_key
+from ledger.store import chain
 from ledger.store.database import Database
 from ledger.store.keys import LEDGER_OWNER, KeyStore
 

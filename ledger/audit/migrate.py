@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 
 from eventsourcing.persistence import Transcoder
 
-from ledger.audit import chain, checkpoints, scan
+from ledger.audit import checkpoints, scan
 from ledger.audit.progress import Update
+from ledger.store import chain
 from ledger.store.database import Database
 
 log = logging.getLogger(__name__)

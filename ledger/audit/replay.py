@@ -4,28 +4,16 @@ ledger.projections.replay, the code every read model is built with)."""
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
-from ledger.projections.base import Document, Projection
+from ledger.projections.base import Projection
 from ledger.projections.progress import KafkaWatermarks
-from ledger.projections.replay import Progress, Replayer
+from ledger.projections.replay import Progress, Replayer, ReplaySource
 from ledger.projections.store import Folded, indexed
-from ledger.projections.transcripts import assemble, present
+from ledger.projections.transcripts import learner_document, present
 from ledger.store.database import Database
-
-if TYPE_CHECKING:
-    from ledger.application import Ledger
-
-
-def learner_document(replayer: Replayer, learner_id: str) -> tuple[Document | None, int]:
-    """One learner's transcript document from a replay (as `assemble` makes it), and the
-    position of the learner's last event folded."""
-    rows = [(position, doc) for position, owner, doc in
-            replayer.documents["transcripts"].values() if owner == learner_id and doc]
-    position = max((position for position, _ in rows), default=0)
-    return assemble([doc for _, doc in rows]), position
 
 
 def learner_transcript(replayer: Replayer, learner_id: str) -> dict[str, Any] | None:
@@ -121,7 +109,7 @@ def live_snapshot(database: Database, projections: Sequence[Projection]
     return positions, live
 
 
-def diff(ledger: "Ledger", names: Sequence[str] | None = None,
+def diff(ledger: ReplaySource, names: Sequence[str] | None = None,
          on_progress: Progress | None = None, on_plan: Callable[[int], None] | None = None
          ) -> Diff:
     """Replays the log and compares it with the live read models, document by document.

@@ -13,7 +13,7 @@ from typing import Any
 
 from psycopg.rows import tuple_row
 
-from ledger.audit import chain
+from ledger.store import chain
 from ledger.store.database import Cursor, Database
 
 # (position, stream id as 16 bytes, version, topic, stored bytes, recorded_at, chain_hash);

@@ -33,8 +33,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.audit import chain, scan
+from ledger.audit import scan
 from ledger.audit.checkpoints import Checkpoint, select_all
+from ledger.store import chain
 from ledger.store.database import Database
 
 MAX_PROBLEMS = 100

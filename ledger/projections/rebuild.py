@@ -20,11 +20,11 @@ Readers see the old table until the switch commits and the complete new one afte
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ledger.projections.base import Document, Projection
 from ledger.projections.envelope import Envelope, from_row
-from ledger.projections.replay import Replayer
+from ledger.projections.replay import Replayer, ReplaySource
 from ledger.projections.store import (
     ReadModelStore,
     document_schema,
@@ -37,9 +37,6 @@ from ledger.projections.store import (
     stored_row,
 )
 from ledger.store.database import Cursor
-
-if TYPE_CHECKING:
-    from ledger.application import Ledger
 
 SHADOW_SUFFIX = "__shadow"
 CHUNK_ROWS = 5000  # rows per write transaction while filling (SQLite writers wait meanwhile)
@@ -84,7 +81,8 @@ Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
 class ShadowRebuild:
-    def __init__(self, ledger: "Ledger", name: str, on_progress: Progress | None = None) -> None:
+    def __init__(self, ledger: ReplaySource, name: str,
+                 on_progress: Progress | None = None) -> None:
         self.ledger = ledger
         self.database = ledger.database
         self.shadow = ShadowOf(ledger.read_models.projections[name])

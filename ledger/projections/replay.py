@@ -9,12 +9,29 @@ import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Protocol
+
+from eventsourcing.application import Application
 
 from ledger.projections.base import Document, Projection
 from ledger.projections.envelope import Envelope, from_row
-from ledger.projections.store import Folded, fold_into
+from ledger.projections.progress import KafkaWatermarks, StoredPositions
+from ledger.projections.store import Folded, ReadModelStore, fold_into
+from ledger.store.database import Database
 from ledger.store.events import EventLog
 from ledger.store.transcoder import OrjsonTranscoder
+
+
+class ReplaySource(Protocol):
+    """What a diff or a shadow rebuild reads (the ledger facade has it all): the log, the
+    live read models and how far they have got."""
+
+    app: Application
+    database: Database
+    events: EventLog
+    read_models: ReadModelStore
+    progress: StoredPositions | KafkaWatermarks
+
 
 Progress = Callable[[int], None]
 

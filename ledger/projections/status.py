@@ -12,8 +12,8 @@ sets its bit in the very row update that records it, and no row is shared by man
 from ledger.projections.base import Document, status_index_of
 from ledger.projections.envelope import Envelope
 from ledger.projections.transcripts import STATUS_AFTER
+from ledger.status_permutation import LIST_SIZE
 
-LIST_SIZE = 131_072  # entries per status list: the W3C minimum (16 KB uncompressed)
 CHANGES_ROW = {"CredentialIssued", "CredentialStacked", "CredentialCorrected", *STATUS_AFTER}
 
 

@@ -2,6 +2,7 @@
 
 from ledger.projections.base import Document, history_entry, status_index_of
 from ledger.projections.envelope import Envelope
+from ledger.projections.replay import Replayer
 
 STATUS_AFTER = {
     "CredentialRevoked": "revoked",
@@ -114,3 +115,12 @@ def present(doc: Document) -> Document:
         "recognitions": doc["recognitions"],
         "erased": doc.get("erased", False),
     }
+
+
+def learner_document(replayer: Replayer, learner_id: str) -> tuple[Document | None, int]:
+    """One learner's transcript document from a replay (as `assemble` makes it), and the
+    position of the learner's last event folded."""
+    rows = [(position, doc) for position, owner, doc in
+            replayer.documents["transcripts"].values() if owner == learner_id and doc]
+    position = max((position for position, _ in rows), default=0)
+    return assemble([doc for _, doc in rows]), position

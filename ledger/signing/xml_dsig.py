@@ -3,7 +3,12 @@ an ELMO report: one ds:Reference with an empty URI (the whole document), the sig
 root's last child, the certificate in ds:KeyInfo/ds:X509Data."""
 
 import logging
+from dataclasses import dataclass
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 from signxml import (
     CanonicalizationMethod,
@@ -15,7 +20,23 @@ from signxml import (
 )
 from signxml.exceptions import InvalidInput, InvalidSignature
 
-from ledger.store.certificates import CertifiedKey
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+
+@dataclass(frozen=True)
+class CertifiedKey:
+    private_key: PrivateKey
+    certificate: x509.Certificate
+
+    @property
+    def certificate_pem(self) -> str:
+        return self.certificate.public_bytes(Encoding.PEM).decode()
+
+    @property
+    def key_id(self) -> str:
+        """The certificate's SHA-256 fingerprint (hex)."""
+        return self.certificate.fingerprint(hashes.SHA256()).hex()
+
 
 # signxml logs every canonicalised document at DEBUG: an ELMO report is a learner's personal
 # data, which must never reach a log (erasure could not reach it there).

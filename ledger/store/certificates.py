@@ -27,28 +27,13 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from cryptography.x509.oid import NameOID
 
+from ledger.signing.xml_dsig import CertifiedKey
 from ledger.store.database import Database
 from ledger.store.vault import derive_key, seal, unseal
 
 RSA_BITS = 3072
 VALID_YEARS = 10
 
-PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
-
-
-@dataclass(frozen=True)
-class CertifiedKey:
-    private_key: PrivateKey
-    certificate: x509.Certificate
-
-    @property
-    def certificate_pem(self) -> str:
-        return self.certificate.public_bytes(Encoding.PEM).decode()
-
-    @property
-    def key_id(self) -> str:
-        """The certificate's SHA-256 fingerprint (hex)."""
-        return self.certificate.fingerprint(hashes.SHA256()).hex()
 
 
 @dataclass(frozen=True)

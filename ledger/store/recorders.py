@@ -1,5 +1,5 @@
 """Event recorders for SQLite and PostgreSQL that link every
-appended event into the hash chain (ledger/audit/chain.py), and run side writes (idempotency
+appended event into the hash chain (ledger/store/chain.py), and run side writes (idempotency
 records, indexes, the vault) in the transaction that appends events.
 
 `app.save(*aggregates, after_insert=hook)` passes the hook down to the recorder, which calls
@@ -17,7 +17,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
-from ledger.audit import chain
+from ledger.store import chain
 from ledger.store.database import Cursor
 
 Positions = dict[tuple[UUID, int], int]

@@ -12,8 +12,7 @@ at the first list past every such position (list 0 on a new ledger), so the two 
 
 import threading
 
-from ledger.projections.status import LIST_SIZE
-from ledger.status_permutation import SlotPermutation
+from ledger.status_permutation import LIST_SIZE, SlotPermutation
 from ledger.store.database import Cursor, Database
 from ledger.store.vault import derive_key
 

@@ -3,10 +3,10 @@ a suspension lifted clears its bit, and every list is signed by the ledger's own
 
 from urllib.parse import urlparse
 
-from ledger.projections.status import LIST_SIZE
 from ledger.signing import data_integrity
 from ledger.standards import Standards
 from ledger.status_lists import StatusLists, bit_set, bitstring, decode
+from ledger.status_permutation import LIST_SIZE
 from tests.helpers import Api, World, build_world, created, problem
 from tests.status_bits import INDEXES_7_8_127, ONLY_INDEX_0, decode_list, ones, served_bits
 

@@ -5,8 +5,8 @@ in its issuing event, not its issuance order; the lists decode as the W3C specif
 
 from itertools import pairwise
 
-from ledger.projections.status import LIST_SIZE
 from ledger.status_lists import bitstring
+from ledger.status_permutation import LIST_SIZE
 from tests import status_bits
 from tests.helpers import Api, build_world, created
 from tests.status_bits import ones

@@ -5,9 +5,9 @@ from collections import Counter
 
 from ledger import commands
 from ledger.application import Ledger
-from ledger.audit import chain
 from ledger.bootstrap import bootstrap
 from ledger.config import Settings
+from ledger.store import chain
 from tests.helpers import Seeded, count_events, in_parallel, seed_ledger
 from tests.tampering import Superuser
 

@@ -12,10 +12,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.application import Ledger
-from ledger.audit import chain
 from ledger.audit.checkpoints import Checkpoint
 from ledger.config import Settings
 from ledger.signing import did_key
+from ledger.store import chain
 from tests.helpers import count_events, seed_ledger
 from tests.tampering import Superuser
 
@@ -53,7 +53,7 @@ def test_an_untouched_store_verifies_with_its_head(ledger: Ledger) -> None:
 
 
 def test_each_link_is_the_documented_hash_of_its_predecessor(ledger, settings) -> None:
-    """The encoding in ledger/audit/chain.py, re-implemented here from its description."""
+    """The encoding in ledger/store/chain.py, re-implemented here from its description."""
     import hashlib
     import struct
 
