@@ -86,11 +86,11 @@ def search_programmes(ledger: Ledger, filters: Filters, cursor: str | None = Non
     register = ledger.public_register
     wanted = filters.for_register()
     page = register.programmes(wanted, limit=PAGE_SIZE, cursor=cursor)
-    providers = register.all_providers(ProviderFilters())
+    providers = register.provider_choices()
     total = register.count_programmes(wanted, at_most=COUNTED_UP_TO)
     return {"items": page["items"], "next": page["next"], "filters": filters,
             "total": min(total, COUNTED_UP_TO), "more": total > COUNTED_UP_TO,
-            "options": {"providers": [{"id": p["id"], "name": p["name"]} for p in providers],
+            "options": {"providers": providers,
                         "languages": LANGUAGES, "fields": BROAD_FIELDS, "forms": FORMS}}
 
 

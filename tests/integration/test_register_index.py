@@ -73,3 +73,12 @@ def test_a_capped_count_stops_past_its_cap_on_both_stores(ledger: Ledger):
     assert register.count_programmes(wanted, at_most=1) == 2  # "more than 1"
     assert register.count_programmes(wanted, at_most=3) == 3
     assert register.count_programmes(wanted, at_most=5) == 3
+
+
+def test_the_search_forms_provider_choices_are_the_accredited_providers_by_name(ledger: Ledger):
+    seed_ledger(ledger)
+    ledger.wait_for(ledger.events.head())
+    register = ledger.public_register
+    entries = list(register.all_providers())
+    assert entries
+    assert register.provider_choices() == [{"id": e["id"], "name": e["name"]} for e in entries]
