@@ -10,7 +10,8 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from ledger.committer import Outcome
 from ledger.domain.actors import Actor, check_acts_for_provider, check_role
-from ledger.domain.errors import LedgerError, NotFound
+from ledger.domain.errors import LedgerError, NotFound, RuleViolation
+from ledger.domain.identity import same_person
 from ledger.domain.learner import LearnerRecord
 from ledger.domain.pathway import Pathway
 from ledger.domain.programme import MicroCredential
@@ -101,6 +102,11 @@ def enrol_learner(actor: Actor, vault: Vault, personal: dict[str, Any]) -> Run:
         national_id = personal.get("national_id")
         existing = vault.find_by_national_id(national_id) if national_id else None
         if existing:
+            # Only the same person gets their id back: a national id alone must not tell a
+            # caller whether, and under which id, someone is in the ledger.
+            if not same_person(vault.read(existing) or {}, personal):
+                raise RuleViolation("a learner with this national id is already enrolled with "
+                                    "another name or birth date; check the details sent")
             return Outcome(200, {"id": existing}, personal_data_of=existing)
         record = LearnerRecord.enrol(actor=actor, today=uow.today.isoformat())
         uow.add(record)

@@ -49,17 +49,22 @@ class Vault:
     def decode_master_key(text: str) -> bytes:
         return base64.b64decode(text.strip())
 
-    def national_id_digest(self, national_id: str) -> str:
-        """A keyed blind index: lookups by national id without storing it."""
-        normalised = unicodedata.normalize("NFC", national_id.strip()).upper()
+    def national_id_digest(self, national_id: str, form: str = "NFKC") -> str:
+        """A keyed blind index: lookups by national id without storing it. NFKC, so that
+        full-width digits or letters find the same person (releases before this one indexed
+        the NFC form: `find_by_national_id` tries it too where the two differ)."""
+        normalised = unicodedata.normalize(form, national_id.strip()).upper()
         return hmac.new(self._index_key, normalised.encode(), hashlib.sha256).hexdigest()
 
     def find_by_national_id(self, national_id: str) -> str | None:
-        row = self.database.query_one(
-            "SELECT learner_id FROM learner_national_ids WHERE digest = ?",
-            (self.national_id_digest(national_id),),
-        )
-        return row["learner_id"] if row else None
+        digests = dict.fromkeys([self.national_id_digest(national_id),
+                                 self.national_id_digest(national_id, "NFC")])
+        for digest in digests:
+            row = self.database.query_one(
+                "SELECT learner_id FROM learner_national_ids WHERE digest = ?", (digest,))
+            if row:
+                return row["learner_id"]
+        return None
 
     def seal(self, learner_id: UUID, personal: dict[str, Any]) -> tuple[bytes, bytes]:
         data_key = AESGCM.generate_key(bit_length=256)

@@ -12,6 +12,7 @@ from services import web
 from services.api import errors
 from services.api.body_limit import BodyLimitMiddleware
 from services.api.cors import PublicCors
+from services.api.private_responses import PrivateResponses
 from services.api.responses import FastJSONResponse
 from services.api.routers import (
     accreditation,
@@ -70,5 +71,6 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
     app.include_router(certificates.router)
     app.include_router(open_data.router)
     web.install(app)
+    app.add_middleware(PrivateResponses)
     app.add_middleware(RequestTelemetry)
     return app

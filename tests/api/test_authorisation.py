@@ -99,6 +99,8 @@ def test_a_learner_reads_their_own_transcript_but_not_anothers(api, as_of):
     assert own.json()["learner_id"] == learner_id
     assert own.json()["learner"]["family_name"] == TAMAR["family_name"]
     assert ("as_of" in own.json()) is as_of
+    assert own.headers["cache-control"] == "no-store"
+    assert own.headers["x-content-type-options"] == "nosniff"
     refused(read_transcript(api.as_("learner", other_learner), learner_id, issued["position"],
                             as_of), *TAMAR.values(), issued["id"])
 
@@ -171,3 +173,27 @@ def test_public_endpoints_need_no_token_and_reveal_no_personal_data(api, subtest
                 assert personal not in response.text
     verified = public.get(f"/v1/verify/{issued['id']}").json()
     assert (verified["credential_id"], verified["status"]) == (issued["id"], "active")
+
+
+def test_a_known_national_id_under_other_details_is_a_409_that_reveals_no_id(api):
+    world = build_world(api)
+    learner_id = world.new_learner(**TAMAR)
+    rogue = world.provider
+    same = rogue.post("/v1/learners", {**TAMAR, "given_name": " TAMAR "})
+    assert same.status_code == 200 and same.json()["id"] == learner_id
+    for other in ({"given_name": "Nino"}, {"birth_date": "1999-02-04"}):
+        response = rogue.post("/v1/learners", {**TAMAR, **other})
+        problem(response, 409)
+        assert learner_id not in response.text
+
+
+def test_public_reads_keep_their_caching_and_every_response_says_nosniff(api):
+    world = build_world(api)
+    enrolled = world.provider.post("/v1/learners", TAMAR)
+    assert enrolled.headers["cache-control"] == "no-store"
+    public = api.anonymous().get("/v1/register/providers")
+    assert public.status_code == 200
+    assert "no-store" not in public.headers.get("cache-control", "")
+    assert public.headers["x-content-type-options"] == "nosniff"
+    did = api.anonymous().get("/.well-known/did.json")
+    assert did.headers["cache-control"].startswith("public")

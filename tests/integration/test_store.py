@@ -14,6 +14,7 @@ import pytest
 from ledger import commands
 from ledger.application import Ledger
 from ledger.config import Settings
+from ledger.domain.errors import RuleViolation
 from tests.helpers import count_events, seed_ledger
 from tests.tampering import Superuser, guarded_tables
 
@@ -208,15 +209,36 @@ def test_the_national_id_index_holds_a_keyed_digest_not_the_id(ledger):
 def test_enrolling_a_known_national_id_again_returns_the_same_learner(ledger):
     seeded = seed_ledger(ledger, **PERSONAL)
     before = count_events(ledger)
+    # The same person: the name in capitals (Georgian Mtavruli) and lower case, with spaces,
+    # the national id in full-width characters.
     again = ledger.execute_sync(commands.enrol_learner(
         seeded.provider, ledger.vault,
-        {"given_name": "სხვა", "family_name": "სახელი", "birth_date": "2000-01-01",
-         "national_id": NATIONAL_ID}))
+        {"given_name": f"  {PERSONAL['given_name'].upper()} ",
+         "family_name": PERSONAL["family_name"].lower(), "birth_date": PERSONAL["birth_date"],
+         "national_id": fullwidth(NATIONAL_ID)}))
     assert again.status == 200
     assert again.body["id"] == seeded.learner_id
     assert count_events(ledger) == before
     assert count_events(ledger, "Enrolled") == 1
     assert ledger.vault.read(seeded.learner_id) == PERSONAL
+
+
+@pytest.mark.parametrize("changed", [{"given_name": "სხვა"}, {"family_name": "სახელი"},
+                                     {"birth_date": "2000-01-01"}])
+def test_a_known_national_id_with_other_details_is_refused_without_revealing_the_id(
+        ledger, changed: dict):
+    seeded = seed_ledger(ledger, **PERSONAL)
+    before = count_events(ledger)
+    with pytest.raises(RuleViolation) as refused:
+        ledger.execute_sync(commands.enrol_learner(
+            seeded.provider, ledger.vault, {**PERSONAL, **changed}))
+    assert seeded.learner_id not in str(refused.value)
+    assert count_events(ledger) == before
+
+
+def fullwidth(text: str) -> str:
+    """ASCII letters and digits as their full-width forms (NFKC maps them back)."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
 
 
 # -- who and when -----------------------------------------------------------------------------
