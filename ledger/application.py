@@ -2,14 +2,12 @@
 come from the read models (or, for `as_of`, from a replay of the learner's own stream)."""
 
 import asyncio
-import hashlib
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-import orjson
 from eventsourcing.application import Application
 from eventsourcing.persistence import Transcoder
 
@@ -28,11 +26,13 @@ from ledger.projections.transcripts import Transcripts, assemble, learner_docume
 from ledger.register_search import ProgrammeFilters, ProviderFilters, PublicRegister
 from ledger.standards import Standards
 from ledger.status_lists import StatusLists, status_entries
+from ledger.store import request_hashes
 from ledger.store.certificates import XmlSigningKeys
 from ledger.store.database import Database
 from ledger.store.events import EventLog
 from ledger.store.keys import KeyStore
 from ledger.store.principals import Principals
+from ledger.store.request_hashes import RequestHashes
 from ledger.store.transcoder import OrjsonTranscoder
 from ledger.store.vault import Vault
 from ledger.urls import PublicUrls
@@ -52,11 +52,6 @@ class LedgerApplication(Application):
 
 class NotCaughtUp(Exception):
     """The read model has not reached the requested position within the wait."""
-
-
-def request_hash(method: str, path: str, body: Any) -> str:
-    canonical = orjson.dumps([method, path, body], option=orjson.OPT_SORT_KEYS)
-    return hashlib.sha256(canonical).hexdigest()
 
 
 @dataclass
@@ -79,6 +74,7 @@ class Ledger:
     status_lists: StatusLists
     portability: "Portability"
     xml_keys: XmlSigningKeys
+    request_hashes: RequestHashes
     calendar: Calendar = field(default_factory=Calendar)
     # Readiness checks beyond the store (Kafka, when configured): name -> check (ledger/health).
     readiness: dict[str, Any] = field(default_factory=dict)
@@ -90,6 +86,13 @@ class Ledger:
         return PublicRegister(self.database, self.calendar)
 
     # -- writes ---------------------------------------------------------------------------
+
+    def idempotency(self, actor: Actor, key: str, method: str, path: str,
+                    body: Any) -> Idempotency:
+        """What `key` binds the request to: a keyed digest of its method, path and body."""
+        return Idempotency(principal_id=actor.principal_id, key=key,
+                           request_hash=self.request_hashes.of(method, path, body),
+                           legacy_hash=request_hashes.legacy(method, path, body))
 
     def submit(self, run: commands.Run, idempotency: Idempotency | None = None) -> Any:
         """Queue a command; returns a concurrent Future of its Outcome."""
@@ -110,8 +113,7 @@ class Ledger:
         for number, chunk in enumerate(chunks):
             key = None
             if idempotency is not None:
-                key = Idempotency(idempotency.principal_id, f"{idempotency.key}#bulk{number}",
-                                  idempotency.request_hash)
+                key = replace(idempotency, key=f"{idempotency.key}#bulk{number}")
             seed = f"{actor.principal_id}:{idempotency.key}" if idempotency else None
             futures.append(self.submit(commands.issue_many(actor, list(chunk), seed), key))
         outcomes = [await asyncio.wrap_future(f) for f in futures]

@@ -34,6 +34,7 @@ from ledger.store import certificates, keys, principals, status_indexes, vault
 from ledger.store.database import Database
 from ledger.store.events import EventLog
 from ledger.store.migrations import Migration, Migrator
+from ledger.store.request_hashes import RequestHashes
 from ledger.unit_of_work import AggregateCache
 from ledger.urls import PublicUrls
 
@@ -168,6 +169,7 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True,
         events=EventLog(database, app.recorder.events_table_name),
         read_wait_seconds=settings.read_wait_seconds, bulk_chunk_size=settings.bulk_chunk_size,
         keys=keystore, standards=standards, urls=urls,
+        request_hashes=RequestHashes(secret),
         status_lists=StatusLists(read_models, keystore, standards, urls),
         portability=Portability(read_models, ledger_vault, keystore, standards, urls,
                                 Operator(settings.operator_name, settings.operator_country,

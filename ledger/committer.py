@@ -43,6 +43,9 @@ class Idempotency:
     principal_id: str
     key: str
     request_hash: str
+    # The unkeyed digest of the same request, as releases before keyed digests stored it: a
+    # retry of a request they recorded still matches (ledger.store.request_hashes).
+    legacy_hash: str = ""
 
 
 @dataclass
@@ -238,7 +241,8 @@ class GroupCommitter:
 
 
 def _resolve_repeat(command: Command, stored_hash: str, outcome: Outcome) -> None:
-    if stored_hash != command.idempotency.request_hash:
+    if stored_hash not in (command.idempotency.request_hash,
+                           command.idempotency.legacy_hash or command.idempotency.request_hash):
         command.future.set_exception(
             InvalidRequest("this Idempotency-Key was used with a different request body")
         )

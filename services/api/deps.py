@@ -8,7 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from ledger import commands, read_wait
-from ledger.application import Ledger, request_hash
+from ledger.application import Ledger
 from ledger.committer import Idempotency
 from ledger.domain.actors import Actor
 from services.api.responses import FastJSONResponse
@@ -82,8 +82,8 @@ def idempotency(actor: Actor, key: str | None, request: Request, body: object
                 ) -> Idempotency | None:
     if not key:
         return None
-    digest = request_hash(request.method, request.url.path, body)
-    return Idempotency(principal_id=actor.principal_id, key=key, request_hash=digest)
+    ledger: Ledger = request.app.state.ledger
+    return ledger.idempotency(actor, key, request.method, request.url.path, body)
 
 
 async def write(ledger: Ledger, run: commands.Run, actor: Actor, key: str | None,

@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from ledger import commands
-from ledger.application import Ledger, request_hash
+from ledger.application import Ledger
 from ledger.bootstrap import bootstrap
-from ledger.committer import Idempotency, Outcome
+from ledger.committer import Outcome
 from ledger.domain.errors import Conflict, RuleViolation
 from ledger.domain.learner import LearnerRecord
 from ledger.unit_of_work import UnitOfWork
@@ -388,8 +388,8 @@ def test_one_idempotency_key_sent_to_two_ledgers_at_once_appends_one_event(pg_le
     world = _seed(pg_ledger)
     actor = world["provider"]
     issued_before = count_events(pg_ledger, "CredentialIssued")
-    key = Idempotency(actor.principal_id, f"k-{uuid.uuid4()}",
-                      request_hash("POST", "/v1/credentials", world["item"]))
+    key = pg_ledger.idempotency(actor, f"k-{uuid.uuid4()}", "POST", "/v1/credentials",
+                                world["item"])
 
     outer, inner = Gate(), Gate()
     outer.hold(other_ledger)

@@ -14,7 +14,7 @@ import pytest
 from ledger import commands
 from ledger.application import Ledger
 from ledger.config import Settings
-from ledger.domain.errors import RuleViolation
+from ledger.domain.errors import InvalidRequest, RuleViolation
 from tests.helpers import count_events, seed_ledger
 from tests.tampering import Superuser, guarded_tables
 
@@ -284,3 +284,40 @@ def test_read_models_rebuilt_from_position_zero_equal_the_live_ones(ledger):
     after = {name: ledger.read_models.all(name) for name in READ_MODELS}
     assert after == before
     assert set(ledger.read_models.positions().values()) == {seeded.position}
+
+
+def test_an_enrolments_idempotency_record_holds_a_keyed_digest_not_a_plain_hash(ledger):
+    seeded = seed_ledger(ledger)
+    body = {**PERSONAL, "national_id": "GE99887766554"}
+    key = ledger.idempotency(seeded.provider, "enrol-once", "POST", "/v1/learners", body)
+    first = ledger.submit(commands.enrol_learner(seeded.provider, ledger.vault, body),
+                          key).result()
+    again = ledger.submit(commands.enrol_learner(seeded.provider, ledger.vault, body),
+                          key).result()
+    assert again.body == first.body
+    stored = {row["request_hash"] for row in ledger.database.query(
+        "SELECT request_hash FROM idempotency_keys WHERE key = 'enrol-once'")}
+    plain = hashlib.sha256(json.dumps(["POST", "/v1/learners", body], sort_keys=True,
+                                      ensure_ascii=False, separators=(",", ":")).encode())
+    assert stored == {key.request_hash} and key.request_hash.startswith("hmac-sha256:")
+    assert plain.hexdigest() == key.legacy_hash  # what an earlier release would have stored
+    assert plain.hexdigest() not in str(stored)
+
+
+def test_a_retry_of_a_request_recorded_with_a_plain_digest_still_matches(ledger):
+    seeded = seed_ledger(ledger)
+    body = {**PERSONAL, "national_id": "GE11223344556"}
+    key = ledger.idempotency(seeded.provider, "enrol-legacy", "POST", "/v1/learners", body)
+    first = ledger.submit(commands.enrol_learner(seeded.provider, ledger.vault, body),
+                          key).result()
+    with ledger.database.transaction() as cursor:  # as an earlier release stored it
+        cursor.execute("UPDATE idempotency_keys SET request_hash = ? WHERE key = ?",
+                       (key.legacy_hash, "enrol-legacy"))
+    again = ledger.submit(commands.enrol_learner(seeded.provider, ledger.vault, body),
+                          key).result()
+    assert again.body == first.body
+    other = ledger.idempotency(seeded.provider, "enrol-legacy", "POST", "/v1/learners",
+                               {**body, "given_name": "სხვა"})
+    with pytest.raises(InvalidRequest):
+        ledger.submit(commands.enrol_learner(seeded.provider, ledger.vault, body),
+                      other).result()
