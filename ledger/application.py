@@ -167,7 +167,7 @@ class Ledger:
         if doc is None:
             raise NotFound(f"learner {learner_id} not found")
         check_can_read_transcript(actor, doc)
-        result = present(doc)
+        result = present(visible_to(actor, doc))
         personal = None if doc.get("erased") else self.vault.read(learner_id)
         if personal is not None:
             result["learner"] = {k: personal.get(k) for k in ("given_name", "family_name",
@@ -214,6 +214,18 @@ class Ledger:
             self.runner.stop()
         self.committer.close()
         self.app.close()
+
+
+def visible_to(actor: Actor, doc: dict[str, Any]) -> dict[str, Any]:
+    """What of a transcript a reader sees: the learner and auditors everything; a provider
+    only the credentials it issued and the stacks it awarded, with their recognitions (another
+    provider's awards are not its business)."""
+    if actor.role != "provider":
+        return doc
+    own = {key: credential for key, credential in doc["credentials"].items()
+           if credential["provider_id"] == actor.scope}
+    return {**doc, "credentials": own,
+            "recognitions": [r for r in doc["recognitions"] if r["credential_id"] in own]}
 
 
 def check_can_read_transcript(actor: Actor, doc: dict[str, Any]) -> None:

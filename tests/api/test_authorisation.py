@@ -131,6 +131,26 @@ def test_a_provider_that_issued_to_a_learner_reads_the_transcript_and_no_other_p
             *TAMAR.values(), issued["id"])
 
 
+@TRANSCRIPT_READS
+def test_a_provider_sees_only_what_it_issued_in_a_transcript(api, as_of):
+    world = build_world(api)
+    learner_id = world.new_learner(**TAMAR)
+    mine = world.issue(learner_id=learner_id)
+    _, other_programme, other = rival(world)
+    theirs = created(other.post("/v1/credentials", {
+        "learner_id": learner_id, "microcredential_id": other_programme,
+        "awarded_on": "2025-03-01"}))
+    seen = read_transcript(world.provider, learner_id, theirs["position"], as_of)
+    assert seen.status_code == 200, seen.text
+    assert [c["id"] for c in seen.json()["credentials"]] == [mine["id"]]
+    assert theirs["id"] not in seen.text
+    by_them = read_transcript(other, learner_id, theirs["position"], as_of).json()
+    assert [c["id"] for c in by_them["credentials"]] == [theirs["id"]]
+    everything = read_transcript(api.as_("learner", learner_id), learner_id,
+                                 theirs["position"], as_of).json()
+    assert {c["id"] for c in everything["credentials"]} == {mine["id"], theirs["id"]}
+
+
 def test_only_a_recognition_body_records_recognition(api, subtests):
     world = build_world(api)
     issued = world.issue()
