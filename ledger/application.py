@@ -7,16 +7,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import Transcoder
 
 from ledger import commands
 from ledger.audit.auditor import Audit
 from ledger.calendar import Calendar
 from ledger.committer import Command, GroupCommitter, Idempotency, Outcome
-from ledger.domain.actors import Actor
-from ledger.domain.errors import Forbidden, NotFound
+from ledger.domain.actors import SCOPED_ROLES, Actor
+from ledger.domain.errors import Forbidden, InvalidRequest, NotFound
+from ledger.domain.learner import LearnerRecord
+from ledger.domain.provider import Provider
 from ledger.portability import Portability
 from ledger.projections.progress import KafkaWatermarks, StoredPositions
 from ledger.projections.replay import Replayer
@@ -84,6 +87,29 @@ class Ledger:
         """The register's searches and entries (ledger/register_search.py), dated by the
         operator's calendar."""
         return PublicRegister(self.database, self.calendar)
+
+    # -- principals -----------------------------------------------------------------------
+
+    def create_principal(self, role: str, scope: str | None, name: str | None
+                         ) -> tuple[Actor, str]:
+        """A principal and its token; a scope must name what exists: an organisation of the
+        right kind for `provider` and `recognition_body`, a learner for `learner`."""
+        if scope and role in SCOPED_ROLES:
+            self._check_scope(role, scope)
+        return self.principals.create(role, scope, name)
+
+    def _check_scope(self, role: str, scope: str) -> None:
+        wanted = {"learner": "a learner", "provider": "a provider",
+                  "recognition_body": "a recognition body"}[role]
+        try:
+            found = self.app.repository.get(UUID(scope))
+        except (ValueError, AggregateNotFoundError):
+            raise InvalidRequest(f"the scope {scope!r} is not {wanted} in the ledger") from None
+        fits = (isinstance(found, LearnerRecord) if role == "learner" else
+                isinstance(found, Provider)
+                and (found.kind == "recognition_body") == (role == "recognition_body"))
+        if not fits:
+            raise InvalidRequest(f"the scope {scope!r} is not {wanted}")
 
     # -- writes ---------------------------------------------------------------------------
 

@@ -434,7 +434,7 @@ class Seeder:
         return outcomes
 
     def principal(self, key: str, role: str, name: str, scope: str | None = None) -> Actor:
-        actor, token = self.ledger.principals.create(role, scope, name)
+        actor, token = self.ledger.create_principal(role, scope, name)
         self.principals[key] = Principal(key, role, name, scope, actor, token)
         return actor
 

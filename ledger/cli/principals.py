@@ -20,7 +20,7 @@ def create_principal(
 ) -> None:
     """Create a principal; its bearer token is printed alone on the last line."""
     with open_ledger(data_dir) as ledger:
-        actor, token = ledger.principals.create(role, scope, name)
+        actor, token = ledger.create_principal(role, scope, name)
     typer.echo(f"principal {actor.principal_id} role={actor.role} scope={actor.scope or '-'}",
                err=True)
     typer.echo(token)

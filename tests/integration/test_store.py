@@ -6,7 +6,7 @@ import json
 import sqlite3
 from datetime import date, datetime
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 import pytest
@@ -321,3 +321,19 @@ def test_a_retry_of_a_request_recorded_with_a_plain_digest_still_matches(ledger)
     with pytest.raises(InvalidRequest):
         ledger.submit(commands.enrol_learner(seeded.provider, ledger.vault, body),
                       other).result()
+
+
+def test_a_principals_scope_must_name_an_organisation_of_its_kind_or_a_learner(ledger):
+    seeded = seed_ledger(ledger)
+    body = ledger.execute_sync(commands.register_provider(seeded.qa, {
+        "name": "Recognition Office", "country": "GE", "kind": "recognition_body",
+        "legal_identifier": None})).body["id"]
+    for role, scope in (("provider", seeded.provider_id), ("recognition_body", body),
+                        ("learner", seeded.learner_id)):
+        actor, _ = ledger.create_principal(role, scope, None)
+        assert (actor.role, actor.scope) == (role, scope)
+    for role, scope in (("provider", str(uuid4())), ("provider", "not-a-uuid"),
+                        ("provider", body), ("recognition_body", seeded.provider_id),
+                        ("learner", seeded.provider_id), ("provider", seeded.learner_id)):
+        with pytest.raises(InvalidRequest, match="is not a"):
+            ledger.create_principal(role, scope, None)
