@@ -5,7 +5,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -90,13 +90,13 @@ class Ledger:
 
     # -- principals -----------------------------------------------------------------------
 
-    def create_principal(self, role: str, scope: str | None, name: str | None
-                         ) -> tuple[Actor, str]:
+    def create_principal(self, role: str, scope: str | None, name: str | None,
+                         valid_for: timedelta | None = None) -> tuple[Actor, str]:
         """A principal and its token; a scope must name what exists: an organisation of the
         right kind for `provider` and `recognition_body`, a learner for `learner`."""
         if scope and role in SCOPED_ROLES:
             self._check_scope(role, scope)
-        return self.principals.create(role, scope, name)
+        return self.principals.create(role, scope, name, valid_for)
 
     def _check_scope(self, role: str, scope: str) -> None:
         wanted = {"learner": "a learner", "provider": "a provider",
