@@ -68,6 +68,8 @@ def test_a_store_that_predates_the_chain_is_linked_once_at_startup(settings: Set
         # As it was before the chain existed (and before versioned schema migrations).
         superuser.run(f"DROP TABLE {chain.TABLE}")
         superuser.run("DROP TABLE schema_migrations")
+        for column in ("expires_at", "revoked_at"):  # added by migration 3
+            superuser.run(f"ALTER TABLE principals DROP COLUMN {column}")
     finally:
         superuser.close()
     ledger.close()
