@@ -286,14 +286,18 @@ def test_read_models_rebuilt_from_position_zero_equal_the_live_ones(ledger):
     assert set(ledger.read_models.positions().values()) == {seeded.position}
 
 
+def enrol_with_key(ledger, seeded, key_name: str, national_id: str) -> tuple:
+    """An enrolment sent with an Idempotency-Key: (its key, its body, its outcome)."""
+    body = {**PERSONAL, "national_id": national_id}
+    key = ledger.idempotency(seeded.provider, key_name, "POST", "/v1/learners", body)
+    return key, body, ledger.submit(
+        commands.enrol_learner(seeded.provider, ledger.vault, body), key).result()
+
+
 def test_an_enrolments_idempotency_record_holds_a_keyed_digest_not_a_plain_hash(ledger):
     seeded = seed_ledger(ledger)
-    body = {**PERSONAL, "national_id": "GE99887766554"}
-    key = ledger.idempotency(seeded.provider, "enrol-once", "POST", "/v1/learners", body)
-    first = ledger.submit(commands.enrol_learner(seeded.provider, ledger.vault, body),
-                          key).result()
-    again = ledger.submit(commands.enrol_learner(seeded.provider, ledger.vault, body),
-                          key).result()
+    key, body, first = enrol_with_key(ledger, seeded, "enrol-once", "GE99887766554")
+    _, _, again = enrol_with_key(ledger, seeded, "enrol-once", "GE99887766554")
     assert again.body == first.body
     stored = {row["request_hash"] for row in ledger.database.query(
         "SELECT request_hash FROM idempotency_keys WHERE key = 'enrol-once'")}
@@ -306,15 +310,11 @@ def test_an_enrolments_idempotency_record_holds_a_keyed_digest_not_a_plain_hash(
 
 def test_a_retry_of_a_request_recorded_with_a_plain_digest_still_matches(ledger):
     seeded = seed_ledger(ledger)
-    body = {**PERSONAL, "national_id": "GE11223344556"}
-    key = ledger.idempotency(seeded.provider, "enrol-legacy", "POST", "/v1/learners", body)
-    first = ledger.submit(commands.enrol_learner(seeded.provider, ledger.vault, body),
-                          key).result()
+    key, body, first = enrol_with_key(ledger, seeded, "enrol-legacy", "GE11223344556")
     with ledger.database.transaction() as cursor:  # as an earlier release stored it
         cursor.execute("UPDATE idempotency_keys SET request_hash = ? WHERE key = ?",
                        (key.legacy_hash, "enrol-legacy"))
-    again = ledger.submit(commands.enrol_learner(seeded.provider, ledger.vault, body),
-                          key).result()
+    _, _, again = enrol_with_key(ledger, seeded, "enrol-legacy", "GE11223344556")
     assert again.body == first.body
     other = ledger.idempotency(seeded.provider, "enrol-legacy", "POST", "/v1/learners",
                                {**body, "given_name": "სხვა"})
