@@ -119,6 +119,11 @@ def event_name(event: type[Aggregate.Event]) -> str:
     return event.TOPIC.removeprefix(PREFIX)
 
 
+def aggregate_name(aggregate: type[Aggregate]) -> str:
+    """LearnerRecord -> 'LearnerRecord': the first part of its events' public types."""
+    return next(name for name, cls in AGGREGATES.items() if cls is aggregate)
+
+
 def _event_classes(aggregate: type[Aggregate]) -> Iterator[type[Aggregate.Event]]:
     seen: set[type] = set()
     for value in vars(aggregate).values():
