@@ -36,12 +36,22 @@ def schema(event: EventType) -> dict[str, Any]:
 
 
 def index() -> dict[str, Any]:
-    """The catalogue as outside consumers read it: each type's topics, version and schema."""
-    return {"events": [
-        {"type": e.type, "name": e.name, "topic": e.topic, "version": e.version,
-         "older_topics": list(e.aliases), "schema": file_name(e)}
-        for e in EVENTS
-    ]}
+    """The catalogue as outside consumers read it: each type's topics, version and schema;
+    `type` and `data` are the schemas of a message's type and data that docs/asyncapi.yaml
+    refers to (so that a new event type changes only generated files there)."""
+    return {
+        "description": "The ledger's event types. `topic` is what the store records (events "
+                       "stored by earlier releases keep their `older_topics`); `type` is the "
+                       "public name (Envelope.type, the CloudEvents ce_type); `schema` is the "
+                       "JSON Schema of the event's data at `version`.",
+        "events": [
+            {"type": e.type, "name": e.name, "topic": e.topic, "version": e.version,
+             "older_topics": list(e.aliases), "schema": file_name(e)}
+            for e in EVENTS
+        ],
+        "type": {"type": "string", "enum": [e.type for e in EVENTS]},
+        "data": {"anyOf": [{"$ref": file_name(e)} for e in EVENTS]},
+    }
 
 
 def file_name(event: EventType) -> str:
