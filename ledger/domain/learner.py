@@ -22,6 +22,7 @@ from ledger.domain.errors import NotFound, RuleViolation
 from ledger.domain.pathway import Pathway
 from ledger.domain.programme import MicroCredential
 from ledger.domain.provider import Provider
+from ledger.domain.status import ACTIVE, REVOKED, SUSPENDED, UNDER_REVIEW, CredentialStatus
 
 CORRECTABLE = ("awarded_on", "grade", "assessment")
 # Why a record was erased: GDPR Art. 17(1) grounds as codes. Never free text: the event is
@@ -67,7 +68,7 @@ class LearnerRecord(Aggregate):
                 "id": self.credential_id, "kind": "credential", "provider_id": self.provider_id,
                 "programme_id": self.programme_id, "title": self.title, "ects": self.ects,
                 "eqf_level": self.eqf_level, "awarded_on": self.awarded_on, "grade": self.grade,
-                "assessment": self.assessment, "status": "active", "stacks": [],
+                "assessment": self.assessment, "status": ACTIVE, "stacks": [],
             }
 
     class CredentialStacked(Event):
@@ -88,7 +89,7 @@ class LearnerRecord(Aggregate):
             record.credentials[self.credential_id] = {
                 "id": self.credential_id, "kind": "stack", "provider_id": self.provider_id,
                 "pathway_id": self.pathway_id, "title": self.title, "ects": self.ects,
-                "eqf_level": self.eqf_level, "awarded_on": self.awarded_on, "status": "active",
+                "eqf_level": self.eqf_level, "awarded_on": self.awarded_on, "status": ACTIVE,
                 "components": self.component_ids, "stacks": [],
             }
             for component_id in self.component_ids:
@@ -102,7 +103,7 @@ class LearnerRecord(Aggregate):
         effective_on: str
 
         def apply(self, record: "LearnerRecord") -> None:
-            record.credentials[self.credential_id]["status"] = "revoked"
+            record.credentials[self.credential_id]["status"] = REVOKED
 
     class CredentialSuspended(Event):
         TOPIC = "ledger.CredentialSuspended"
@@ -112,7 +113,7 @@ class LearnerRecord(Aggregate):
         effective_on: str
 
         def apply(self, record: "LearnerRecord") -> None:
-            record.credentials[self.credential_id]["status"] = "suspended"
+            record.credentials[self.credential_id]["status"] = SUSPENDED
 
     class CredentialReinstated(Event):
         TOPIC = "ledger.CredentialReinstated"
@@ -122,7 +123,7 @@ class LearnerRecord(Aggregate):
         effective_on: str
 
         def apply(self, record: "LearnerRecord") -> None:
-            record.credentials[self.credential_id]["status"] = "active"
+            record.credentials[self.credential_id]["status"] = ACTIVE
 
     class StackPutUnderReview(Event):
         TOPIC = "ledger.StackPutUnderReview"
@@ -132,7 +133,7 @@ class LearnerRecord(Aggregate):
         effective_on: str
 
         def apply(self, record: "LearnerRecord") -> None:
-            record.credentials[self.credential_id]["status"] = "under_review"
+            record.credentials[self.credential_id]["status"] = UNDER_REVIEW
 
     class CredentialCorrected(Event):
         TOPIC = "ledger.CredentialCorrected"
@@ -252,11 +253,11 @@ class LearnerRecord(Aggregate):
             raise RuleViolation(f"credential {credential_id} is not this learner's")
         if component["kind"] != "credential":
             raise RuleViolation(f"credential {credential_id} is itself a stack")
-        if component["status"] != "active":
+        if component["status"] != ACTIVE:
             raise RuleViolation(f"credential {credential_id} is {component['status']}")
         for stack_id in component["stacks"]:
             stack = self.credentials[stack_id]
-            if stack["pathway_id"] == pathway_id and stack["status"] != "revoked":
+            if stack["pathway_id"] == pathway_id and stack["status"] != REVOKED:
                 raise RuleViolation(
                     f"credential {credential_id} is already part of stack {stack_id}"
                 )
@@ -270,8 +271,8 @@ class LearnerRecord(Aggregate):
         except KeyError:
             raise NotFound(f"credential {credential_id} not found") from None
 
-    def _check_lifecycle(self, actor: Actor, credential_id: str, allowed: tuple[str, ...],
-                         action: str) -> dict[str, Any]:
+    def _check_lifecycle(self, actor: Actor, credential_id: str,
+                         allowed: tuple[CredentialStatus, ...], action: str) -> dict[str, Any]:
         credential = self.credential(credential_id)
         check_can_act_on_credential(actor, credential["provider_id"])
         if credential["status"] not in allowed:
@@ -279,28 +280,27 @@ class LearnerRecord(Aggregate):
         return credential
 
     def revoke(self, *, actor: Actor, credential_id: str, reason: str, today: str) -> None:
-        self._check_lifecycle(actor, credential_id, ("active", "suspended", "under_review"),
+        self._check_lifecycle(actor, credential_id, (ACTIVE, SUSPENDED, UNDER_REVIEW),
                               "revoked")
         self.trigger_event(self.CredentialRevoked, credential_id=credential_id, reason=reason,
                            actor=actor.principal_id, effective_on=today)
         # The cascade: every live stack built on this credential goes under review, in
         # the same save as the revocation.
         for stack_id in self.credentials[credential_id]["stacks"]:
-            if self.credentials[stack_id]["status"] in ("active", "suspended"):
+            if self.credentials[stack_id]["status"] in (ACTIVE, SUSPENDED):
                 self.trigger_event(self.StackPutUnderReview, credential_id=stack_id,
                                    cause=credential_id, actor=actor.principal_id,
                                    effective_on=today)
 
     def suspend(self, *, actor: Actor, credential_id: str, reason: str, today: str) -> None:
-        self._check_lifecycle(actor, credential_id, ("active",), "suspended")
+        self._check_lifecycle(actor, credential_id, (ACTIVE,), "suspended")
         self.trigger_event(self.CredentialSuspended, credential_id=credential_id, reason=reason,
                            actor=actor.principal_id, effective_on=today)
 
     def reinstate(self, *, actor: Actor, credential_id: str, reason: str, today: str) -> None:
         credential = self.credential(credential_id)
         # A stack under review after a component's revocation is reinstated by its issuer.
-        allowed = ("suspended", "under_review") if credential["kind"] == "stack" else (
-            "suspended",)
+        allowed = (SUSPENDED, UNDER_REVIEW) if credential["kind"] == "stack" else (SUSPENDED,)
         self._check_lifecycle(actor, credential_id, allowed, "reinstated")
         self.trigger_event(self.CredentialReinstated, credential_id=credential_id,
                            reason=reason, actor=actor.principal_id, effective_on=today)
@@ -310,7 +310,7 @@ class LearnerRecord(Aggregate):
                 today: date) -> None:
         credential = self.credential(credential_id)
         check_acts_for_provider(actor, credential["provider_id"])
-        if credential["status"] == "revoked":
+        if credential["status"] == REVOKED:
             raise RuleViolation("a revoked credential cannot be corrected")
         unknown = set(changes) - set(CORRECTABLE)
         if unknown or not changes:
@@ -350,7 +350,7 @@ class LearnerRecord(Aggregate):
         self.check_not_erased()
         if decision not in DECISIONS:
             raise RuleViolation(f"decision must be one of {', '.join(DECISIONS)}")
-        if credential["status"] == "revoked":
+        if credential["status"] == REVOKED:
             raise RuleViolation("a revoked credential cannot be recognised")
         check_not_in_future(decided_on, today, "decided_on")
         if ects_recognised is not None and ects_recognised > credential["ects"]:

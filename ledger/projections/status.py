@@ -9,6 +9,7 @@ sets its bit in the very row update that records it, and no row is shared by man
 (which out-of-order partitions would break).
 """
 
+from ledger.domain.status import ACTIVE
 from ledger.projections.base import Document, status_index_of
 from ledger.projections.envelope import Envelope
 from ledger.projections.transcripts import (
@@ -53,7 +54,7 @@ class CredentialStatus:
                 "kind": "stack" if name == STACKED else "credential",
                 "issuer": d["provider_id"], "programme_id": d.get("programme_id"),
                 "pathway_id": d.get("pathway_id"), "title": d["title"],
-                "awarded_on": d["awarded_on"], "status": "active",
+                "awarded_on": d["awarded_on"], "status": ACTIVE,
                 "status_changed_at": envelope.time,
                 "status_index": status_index_of(envelope),
                 "status_list": status_index_of(envelope) // LIST_SIZE,

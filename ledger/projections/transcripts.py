@@ -1,8 +1,10 @@
 """Transcripts: per learner, every credential with its status and history, stacks, recognitions."""
 
+from ledger.domain import status
 from ledger.domain.catalogue import aggregate_name
 from ledger.domain.catalogue import event_name as name_of
 from ledger.domain.learner import LearnerRecord
+from ledger.domain.status import ACTIVE, REVOKED, SUSPENDED, CredentialStatus
 from ledger.projections.base import Document, history_entry, status_index_of
 from ledger.projections.envelope import Envelope
 
@@ -15,11 +17,11 @@ SHARED = name_of(LearnerRecord.CredentialShared)
 UNSHARED = name_of(LearnerRecord.CredentialUnshared)
 RECOGNISED = name_of(LearnerRecord.RecognitionRecorded)
 ERASED = name_of(LearnerRecord.RecordErased)
-STATUS_AFTER = {
-    name_of(LearnerRecord.CredentialRevoked): "revoked",
-    name_of(LearnerRecord.CredentialSuspended): "suspended",
-    name_of(LearnerRecord.CredentialReinstated): "active",
-    UNDER_REVIEW: "under_review",
+STATUS_AFTER: dict[str, CredentialStatus] = {
+    name_of(LearnerRecord.CredentialRevoked): REVOKED,
+    name_of(LearnerRecord.CredentialSuspended): SUSPENDED,
+    name_of(LearnerRecord.CredentialReinstated): ACTIVE,
+    UNDER_REVIEW: status.UNDER_REVIEW,
 }
 
 
@@ -28,7 +30,7 @@ def _credential(envelope: Envelope, kind: str) -> Document:
     credential = {
         "id": d["credential_id"], "kind": kind, "title": d["title"],
         "provider_id": d["provider_id"], "awarded_on": d["awarded_on"], "ects": d["ects"],
-        "eqf_level": d["eqf_level"], "status": "active",
+        "eqf_level": d["eqf_level"], "status": ACTIVE,
         "history": [history_entry(envelope)], "part_of": [], "shared": False,
         "status_index": status_index_of(envelope),
     }
