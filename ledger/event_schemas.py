@@ -27,7 +27,7 @@ def schema(event: EventType) -> dict[str, Any]:
     generated = TypeAdapter(payload).json_schema()
     return {
         "$schema": DIALECT,
-        "$id": f"urn:ledger:events:{event.type}:v{event.version}",
+        "$id": event.dataschema,
         "title": event.type,
         "description": f"The data of a {event.type} event, version {event.version} "
                        f"(stored under the topic {event.topic}).",
@@ -46,7 +46,7 @@ def index() -> dict[str, Any]:
                        "JSON Schema of the event's data at `version`.",
         "events": [
             {"type": e.type, "name": e.name, "topic": e.topic, "version": e.version,
-             "older_topics": list(e.aliases), "schema": file_name(e)}
+             "older_topics": list(e.aliases), "schema": file_name(e), "dataschema": e.dataschema}
             for e in EVENTS
         ],
         "type": {"type": "string", "enum": [e.type for e in EVENTS]},

@@ -95,6 +95,12 @@ class EventType:
         return self.event.class_version
 
     @property
+    def dataschema(self) -> str:
+        """The URI of the JSON Schema of this type's data at this version (its `$id`; the
+        CloudEvents `dataschema` of each published event)."""
+        return f"urn:ledger:events:{self.type}:v{self.version}"
+
+    @property
     def aliases(self) -> tuple[str, ...]:
         return tuple(old for old, new in MODULE_TOPICS.items() if new == self.topic)
 

@@ -18,6 +18,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from ledger.application import LedgerApplication
 from ledger.config import Settings
+from ledger.domain import catalogue
 from ledger.projections.envelope import event_type
 from tests.conftest import ROOT
 from tests.e2e.test_processes import LEDGER, Process
@@ -87,6 +88,7 @@ def test_a_cloudevents_sdk_consumer_reads_every_event_of_a_demo_run(
                                                                         "urn:ledger")
         assert event["id"] == f"{subject}/{version}"
         assert event["datacontenttype"] == "application/json"
+        assert event["dataschema"] == catalogue.BY_TYPE[type_].dataschema
         assert event.get_data() == data
     types = {event["type"] for event in received.values()}
     assert {"Provider.Registered", "LearnerRecord.CredentialIssued"} <= types, types
