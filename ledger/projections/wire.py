@@ -72,7 +72,15 @@ def decode(headers: Iterable[tuple[str, bytes]] | None, value: bytes) -> Envelop
     data: Any = orjson.loads(value)
     if not isinstance(data, dict):
         raise ValueError("the data of a ledger event is a JSON object")
-    return Envelope(type=named["ce_type"].decode(), subject=named["ce_subject"].decode(),
+    type_ = named["ce_type"].decode()
+    known = BY_TYPE.get(type_)
+    if known is not None and known.version > 1:
+        # Published at an older version (by an older relay): brought up to date like the
+        # store's own payloads. Without `dataschema` the data is version 1.
+        schema = named.get("ce_dataschema", b"").decode()
+        data["class_version"] = int(schema.rsplit(":v", 1)[-1]) if ":v" in schema else 1
+        known.upcast(data)
+    return Envelope(type=type_, subject=named["ce_subject"].decode(),
                     version=int(named["ce_streamversion"]),
                     position=int(named["ce_position"]), time=named["ce_time"].decode(),
                     data=data)

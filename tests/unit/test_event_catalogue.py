@@ -21,7 +21,8 @@ from ledger.domain.learner import LearnerRecord
 from ledger.domain.pathway import Pathway
 from ledger.domain.programme import MicroCredential
 from ledger.domain.provider import Provider
-from ledger.projections.envelope import event_type
+from ledger.projections import wire
+from ledger.projections.envelope import Envelope, event_type
 from ledger.store.topics import register_catalogue
 from ledger.store.transcoder import OrjsonTranscoder
 
@@ -216,3 +217,20 @@ def test_the_schemas_refuse_a_payload_of_the_wrong_shape(change: dict) -> None:
     else:
         payload.update(change)
     assert list(Draft202012Validator(schema).iter_errors(payload))
+
+
+def test_a_message_published_at_an_older_version_is_upcast_by_its_consumer(monkeypatch) -> None:
+    entry = catalogue.EventType("Thing", Thing.Renamed)
+    monkeypatch.setitem(catalogue.BY_TYPE, entry.type, entry)
+    current = Envelope(type=entry.type, subject=str(uuid4()), version=2, position=9,
+                       time="2025-03-01T09:30:00+00:00",
+                       data={"name": "Tbilisi", "language": "en"})
+    headers, value = wire.encode(current)
+    assert dict(headers)["ce_dataschema"] == f"urn:ledger:events:{entry.type}:v2".encode()
+    assert wire.decode(headers, value) == current
+    first = f"urn:ledger:events:{entry.type}:v1".encode()
+    older = [(name, first if name == "ce_dataschema" else v) for name, v in headers]
+    unnamed = [(name, v) for name, v in headers if name != "ce_dataschema"]
+    for published in (older, unnamed):
+        decoded = wire.decode(published, b'{"name": "Batumi"}')
+        assert decoded.data == {"name": "Batumi", "language": "ka"}
