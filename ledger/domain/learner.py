@@ -39,14 +39,14 @@ class LearnerRecord(Aggregate):
     TOPIC = "ledger.LearnerRecord"
 
     class Event(Aggregate.Event):
-        class_version = 1
+        class_version = 1  # an event whose payload changes raises its own, with an upcaster
 
     class Enrolled(Aggregate.Created, Event):
         TOPIC = "ledger.Enrolled"
         actor: str
         effective_on: str
 
-    Created = Enrolled
+    Created = Enrolled  # the library's "created" event: else it defines one, with no topic
 
     class CredentialIssued(Event):
         TOPIC = "ledger.CredentialIssued"

@@ -12,7 +12,7 @@ class Pathway(Aggregate):
     TOPIC = "ledger.Pathway"
 
     class Event(Aggregate.Event):
-        class_version = 1
+        class_version = 1  # an event whose payload changes raises its own, with an upcaster
 
     class Defined(Aggregate.Created, Event):
         TOPIC = "ledger.Defined"
@@ -31,7 +31,7 @@ class Pathway(Aggregate):
             pathway.min_ects = self.min_ects
             pathway.min_components = self.min_components
 
-    Created = Defined
+    Created = Defined  # the library's "created" event: else it defines one, with no topic
 
     class Retired(Event):
         TOPIC = "ledger.Retired"

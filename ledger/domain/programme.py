@@ -25,7 +25,7 @@ class MicroCredential(Aggregate):
     TOPIC = "ledger.MicroCredential"
 
     class Event(Aggregate.Event):
-        class_version = 1
+        class_version = 1  # an event whose payload changes raises its own, with an upcaster
 
     class Submitted(Aggregate.Created, Event):
         TOPIC = "ledger.Submitted"
@@ -38,7 +38,7 @@ class MicroCredential(Aggregate):
             programme.provider_id = self.provider_id
             programme.specification = self.specification
 
-    Created = Submitted
+    Created = Submitted  # the library's "created" event: else it defines one, with no topic
 
     class Approved(Event):
         TOPIC = "ledger.Approved"

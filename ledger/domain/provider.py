@@ -13,7 +13,7 @@ class Provider(Aggregate):
     TOPIC = "ledger.Provider"
 
     class Event(Aggregate.Event):
-        class_version = 1
+        class_version = 1  # an event whose payload changes raises its own, with an upcaster
 
     class Registered(Aggregate.Created, Event):
         TOPIC = "ledger.Registered"
@@ -30,7 +30,7 @@ class Provider(Aggregate):
             provider.kind = self.kind
             provider.legal_identifier = self.legal_identifier
 
-    Created = Registered
+    Created = Registered  # the library's "created" event: else it defines one, with no topic
 
     class Accredited(Event):
         TOPIC = "ledger.Accredited"
