@@ -75,6 +75,8 @@ ENVELOPE_FIELDS = frozenset({"originator_id", "originator_version", "timestamp",
 
 @dataclass(frozen=True)
 class EventType:
+    """One event type: its class on its aggregate, and the names and version it goes by."""
+
     aggregate: str
     event: type[Aggregate.Event]
 
