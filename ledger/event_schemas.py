@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ConfigDict, TypeAdapter
 
 from ledger.domain.catalogue import EVENTS, EventType
+from ledger.domain.dates import IsoDate
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 FOLDER = Path("docs") / "events"
@@ -25,6 +26,9 @@ def schema(event: EventType) -> dict[str, Any]:
     )
     payload.__pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[attr-defined]
     generated = TypeAdapter(payload).json_schema()
+    for f in event.fields:
+        if f.type is IsoDate:  # a NewType of str: pydantic describes only the str
+            generated["properties"][f.name]["format"] = "date"
     return {
         "$schema": DIALECT,
         "$id": event.dataschema,

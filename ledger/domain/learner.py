@@ -17,7 +17,7 @@ from ledger.domain.actors import (
     check_is_learner,
     check_role,
 )
-from ledger.domain.dates import check_not_in_future
+from ledger.domain.dates import IsoDate, check_not_in_future
 from ledger.domain.errors import NotFound, RuleViolation
 from ledger.domain.pathway import Pathway
 from ledger.domain.programme import MicroCredential
@@ -44,7 +44,7 @@ class LearnerRecord(Aggregate):
     class Enrolled(Aggregate.Created, Event):
         TOPIC = "ledger.Enrolled"
         actor: str
-        effective_on: str
+        effective_on: IsoDate
 
     Created = Enrolled  # the library's "created" event: else it defines one, with no topic
 
@@ -56,11 +56,11 @@ class LearnerRecord(Aggregate):
         title: str
         ects: float
         eqf_level: int
-        awarded_on: str
+        awarded_on: IsoDate
         grade: str | None
         assessment: str | None
         actor: str
-        effective_on: str
+        effective_on: IsoDate
         status_index: int | None = None
 
         def apply(self, record: "LearnerRecord") -> None:
@@ -80,9 +80,9 @@ class LearnerRecord(Aggregate):
         ects: float
         eqf_level: int
         component_ids: list[str]
-        awarded_on: str
+        awarded_on: IsoDate
         actor: str
-        effective_on: str
+        effective_on: IsoDate
         status_index: int | None = None
 
         def apply(self, record: "LearnerRecord") -> None:
@@ -100,7 +100,7 @@ class LearnerRecord(Aggregate):
         credential_id: str
         reason: str
         actor: str
-        effective_on: str
+        effective_on: IsoDate
 
         def apply(self, record: "LearnerRecord") -> None:
             record.credentials[self.credential_id]["status"] = REVOKED
@@ -110,7 +110,7 @@ class LearnerRecord(Aggregate):
         credential_id: str
         reason: str
         actor: str
-        effective_on: str
+        effective_on: IsoDate
 
         def apply(self, record: "LearnerRecord") -> None:
             record.credentials[self.credential_id]["status"] = SUSPENDED
@@ -120,7 +120,7 @@ class LearnerRecord(Aggregate):
         credential_id: str
         reason: str
         actor: str
-        effective_on: str
+        effective_on: IsoDate
 
         def apply(self, record: "LearnerRecord") -> None:
             record.credentials[self.credential_id]["status"] = ACTIVE
@@ -130,7 +130,7 @@ class LearnerRecord(Aggregate):
         credential_id: str
         cause: str
         actor: str
-        effective_on: str
+        effective_on: IsoDate
 
         def apply(self, record: "LearnerRecord") -> None:
             record.credentials[self.credential_id]["status"] = UNDER_REVIEW
@@ -142,7 +142,7 @@ class LearnerRecord(Aggregate):
         previous: dict[str, Any]
         reason: str
         actor: str
-        effective_on: str
+        effective_on: IsoDate
 
         def apply(self, record: "LearnerRecord") -> None:
             record.credentials[self.credential_id].update(self.changes)
@@ -151,7 +151,7 @@ class LearnerRecord(Aggregate):
         TOPIC = "ledger.CredentialShared"
         credential_id: str
         actor: str
-        effective_on: str
+        effective_on: IsoDate
 
         def apply(self, record: "LearnerRecord") -> None:
             record.credentials[self.credential_id]["shared"] = True
@@ -160,7 +160,7 @@ class LearnerRecord(Aggregate):
         TOPIC = "ledger.CredentialUnshared"
         credential_id: str
         actor: str
-        effective_on: str
+        effective_on: IsoDate
 
         def apply(self, record: "LearnerRecord") -> None:
             record.credentials[self.credential_id]["shared"] = False
@@ -173,10 +173,10 @@ class LearnerRecord(Aggregate):
         decision: str
         toward: str
         ects_recognised: float | None
-        decided_on: str
+        decided_on: IsoDate
         reference: str | None
         actor: str
-        effective_on: str
+        effective_on: IsoDate
 
         def apply(self, record: "LearnerRecord") -> None:
             record.recognitions.append({"id": self.recognition_id,
@@ -186,7 +186,7 @@ class LearnerRecord(Aggregate):
         TOPIC = "ledger.RecordErased"
         reason: str
         actor: str
-        effective_on: str
+        effective_on: IsoDate
 
         def apply(self, record: "LearnerRecord") -> None:
             record.erased = True

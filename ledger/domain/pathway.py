@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from eventsourcing.domain import Aggregate
 
 from ledger.domain.actors import Actor, check_acts_for_provider
+from ledger.domain.dates import IsoDate
 from ledger.domain.errors import RuleViolation
 
 
@@ -22,7 +23,7 @@ class Pathway(Aggregate):
         min_ects: float | None
         min_components: int | None
         actor: str
-        effective_on: str
+        effective_on: IsoDate
 
         def apply(self, pathway: "Pathway") -> None:
             pathway.provider_id = self.provider_id
@@ -37,7 +38,7 @@ class Pathway(Aggregate):
         TOPIC = "ledger.Retired"
         reason: str
         actor: str
-        effective_on: str
+        effective_on: IsoDate
 
         def apply(self, pathway: "Pathway") -> None:
             pathway.retired = True

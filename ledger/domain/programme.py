@@ -7,7 +7,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.domain.accreditation import Ending, Window, held_on
 from ledger.domain.actors import Actor, check_acts_for_provider, check_role
-from ledger.domain.dates import check_not_in_future
+from ledger.domain.dates import IsoDate, check_not_in_future
 from ledger.domain.errors import RuleViolation
 
 # NZQA-style review cycle: an approval is reviewed at the latest three years after it.
@@ -32,7 +32,7 @@ class MicroCredential(Aggregate):
         provider_id: str
         specification: dict[str, Any]
         actor: str
-        effective_on: str
+        effective_on: IsoDate
 
         def apply(self, programme: "MicroCredential") -> None:
             programme.provider_id = self.provider_id
@@ -42,10 +42,10 @@ class MicroCredential(Aggregate):
 
     class Approved(Event):
         TOPIC = "ledger.Approved"
-        approved_on: str
-        review_due: str
+        approved_on: IsoDate
+        review_due: IsoDate
         actor: str
-        effective_on: str
+        effective_on: IsoDate
 
         def apply(self, programme: "MicroCredential") -> None:
             programme.status = "approved"
@@ -56,7 +56,7 @@ class MicroCredential(Aggregate):
         TOPIC = "ledger.Rejected"
         reason: str
         actor: str
-        effective_on: str
+        effective_on: IsoDate
 
         def apply(self, programme: "MicroCredential") -> None:
             programme.status = "rejected"
@@ -65,7 +65,7 @@ class MicroCredential(Aggregate):
         TOPIC = "ledger.Withdrawn"
         reason: str
         actor: str
-        effective_on: str
+        effective_on: IsoDate
 
         def apply(self, programme: "MicroCredential") -> None:
             programme.status = "withdrawn"

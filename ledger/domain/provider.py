@@ -4,6 +4,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.domain.accreditation import Ending, Window, held_on
 from ledger.domain.actors import Actor, check_role
+from ledger.domain.dates import IsoDate
 from ledger.domain.errors import RuleViolation
 
 KINDS = ("higher_education", "vocational", "employer", "recognition_body", "other")
@@ -22,7 +23,7 @@ class Provider(Aggregate):
         kind: str
         legal_identifier: str | None
         actor: str
-        effective_on: str
+        effective_on: IsoDate
 
         def apply(self, provider: "Provider") -> None:
             provider.name = self.name
@@ -34,12 +35,12 @@ class Provider(Aggregate):
 
     class Accredited(Event):
         TOPIC = "ledger.Accredited"
-        valid_from: str
-        valid_until: str
+        valid_from: IsoDate
+        valid_until: IsoDate
         scope: str | None
         decision_reference: str | None
         actor: str
-        effective_on: str
+        effective_on: IsoDate
 
         def apply(self, provider: "Provider") -> None:
             provider.accreditations.append({"valid_from": self.valid_from,
@@ -47,12 +48,12 @@ class Provider(Aggregate):
 
     class AccreditationRenewed(Event):
         TOPIC = "ledger.AccreditationRenewed"
-        valid_from: str
-        valid_until: str
+        valid_from: IsoDate
+        valid_until: IsoDate
         scope: str | None
         decision_reference: str | None
         actor: str
-        effective_on: str
+        effective_on: IsoDate
 
         def apply(self, provider: "Provider") -> None:
             provider.accreditations.append({"valid_from": self.valid_from,
@@ -62,7 +63,7 @@ class Provider(Aggregate):
         TOPIC = "ledger.AccreditationWithdrawn"
         reason: str
         actor: str
-        effective_on: str
+        effective_on: IsoDate
 
         def apply(self, provider: "Provider") -> None:
             provider.withdrawals.append({"effective_on": self.effective_on,

@@ -20,7 +20,9 @@ def test_every_event_of_a_demo_run_fits_its_published_schema(
         tmp_path: Path, request: pytest.FixtureRequest) -> None:
     published = {e.type: json.loads((ROOT / event_schemas.FOLDER / event_schemas.file_name(e))
                                     .read_text(encoding="utf-8")) for e in catalogue.EVENTS}
-    validators = {name: Draft202012Validator(schema) for name, schema in published.items()}
+    validators = {name: Draft202012Validator(schema,
+                                             format_checker=Draft202012Validator.FORMAT_CHECKER)
+                  for name, schema in published.items()}
     ledger = bootstrap(make_settings("sqlite", tmp_path, request), run_projections=False)
     try:
         seed(ledger)
