@@ -36,6 +36,7 @@ from ledger.store.events import EventLog
 from ledger.store.keys import KeyStore
 from ledger.store.principals import Principals
 from ledger.store.request_hashes import RequestHashes
+from ledger.store.topics import register_catalogue
 from ledger.store.transcoder import OrjsonTranscoder
 from ledger.store.vault import Vault
 from ledger.urls import PublicUrls
@@ -50,6 +51,7 @@ class LedgerApplication(Application):
     name = "Ledger"
 
     def construct_transcoder(self) -> Transcoder:
+        register_catalogue()  # before the mapper resolves any stored topic
         return OrjsonTranscoder()
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from ledger.domain.errors import NotFound
+from ledger.domain.status import REVOKED, SUSPENDED, UNDER_REVIEW
 from ledger.projections.store import ReadModelStore
 from ledger.signing import data_integrity
 from ledger.standards import Standards
@@ -25,7 +26,7 @@ from ledger.urls import LEDGER_ISSUER, PublicUrls
 
 # statusPurpose -> the credential statuses that set its bit. A stack under review may be
 # reinstated, like a suspended credential: it is not to be relied on meanwhile.
-PURPOSES = {"revocation": ("revoked",), "suspension": ("suspended", "under_review")}
+PURPOSES = {"revocation": (REVOKED,), "suspension": (SUSPENDED, UNDER_REVIEW)}
 VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 _LIST_ID = re.compile(r"^(revocation|suspension)-(0|[1-9][0-9]{0,15})$")
 

@@ -16,6 +16,7 @@ from typing import Any
 from ledger import document_limits
 from ledger.canonical_pool import Job, Outcome, TooComplex
 from ledger.domain.errors import InvalidRequest, NotFound
+from ledger.domain.status import ACTIVE, REVOKED, SUSPENDED
 from ledger.projections.register import programme_approved_on, provider_accredited_on
 from ledger.signing import data_integrity
 from ledger.status_lists import PURPOSES, ListId, bit_set
@@ -24,7 +25,7 @@ from ledger.urls import LEDGER_ISSUER, QA_BODY, PublicUrls
 
 Document = dict[str, Any]
 MAX_NESTED = 200  # credentials inside one CLR: canonicalisation is costly, bound the work
-FLAGGED = {"revocation": "revoked", "suspension": "suspended"}
+FLAGGED = {"revocation": REVOKED, "suspension": SUSPENDED}
 
 
 def verify_record(status: Document, provider: Document | None,
@@ -284,7 +285,7 @@ class DocumentVerifier:
             status[purpose] = state
             if state == "unknown":
                 report.unknowns.append(f"{purpose} status cannot be determined: {reason}")
-            elif state != "active":
+            elif state != ACTIVE:
                 report.problems.append(f"the credential is {state}")
         return status
 
@@ -311,7 +312,7 @@ class DocumentVerifier:
             published = self.ledger.status_lists.published(str(list_id))
         except NotFound:
             return "unknown", f"the status list {list_id} does not exist"
-        return (FLAGGED[purpose] if bit_set(published.bits, index) else "active"), None
+        return (FLAGGED[purpose] if bit_set(published.bits, index) else ACTIVE), None
 
     def _status_index(self, document: Document) -> int | None:
         row = self._status_row(document)

@@ -5,7 +5,18 @@ import logging
 
 import typer
 
-from ledger.cli import audit, db, learners, portability, principals, rebuild, replay, serve, workers
+from ledger.cli import (
+    audit,
+    db,
+    events,
+    learners,
+    portability,
+    principals,
+    rebuild,
+    replay,
+    serve,
+    workers,
+)
 from ledger.cli.common import EPILOG, configure_logging
 
 app = typer.Typer(help="Learner Record Ledger: a national, event-sourced micro-credential ledger.",
@@ -37,6 +48,7 @@ app.add_typer(learners.learners_app, name="learners")
 app.add_typer(portability.keys_app, name="keys")
 app.add_typer(portability.standards_app, name="standards")
 app.add_typer(db.db_app, name="db")
+app.add_typer(events.events_app, name="events")
 
 
 def main() -> None:

@@ -2,8 +2,12 @@
 in that form their string order is their calendar order, so they compare without parsing."""
 
 from datetime import date
+from typing import NewType
 
 from ledger.domain.errors import RuleViolation
+
+# The type of a calendar value in an event's fields (its schema says `format: date`).
+IsoDate = NewType("IsoDate", str)
 
 
 def check_not_in_future(value: str, today: date, what: str) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 from ledger.domain.actors import (
     Actor,
@@ -17,11 +17,12 @@ from ledger.domain.actors import (
     check_is_learner,
     check_role,
 )
-from ledger.domain.dates import check_not_in_future
+from ledger.domain.dates import IsoDate, check_not_in_future
 from ledger.domain.errors import NotFound, RuleViolation
 from ledger.domain.pathway import Pathway
 from ledger.domain.programme import MicroCredential
 from ledger.domain.provider import Provider
+from ledger.domain.status import ACTIVE, REVOKED, SUSPENDED, UNDER_REVIEW, CredentialStatus
 
 CORRECTABLE = ("awarded_on", "grade", "assessment")
 # Why a record was erased: GDPR Art. 17(1) grounds as codes. Never free text: the event is
@@ -32,15 +33,172 @@ DECISIONS = ("recognised", "partially_recognised", "not_recognised")
 
 
 class LearnerRecord(Aggregate):
-    @event("Enrolled")
-    def __init__(self, actor: str, effective_on: str) -> None:
+    """Its events are the catalogue's (ledger.domain.catalogue): each has a stable topic, a
+    version and typed fields; `apply` is the only code that changes the record's state."""
+
+    TOPIC = "ledger.LearnerRecord"
+
+    class Event(Aggregate.Event):
+        class_version = 1  # an event whose payload changes raises its own, with an upcaster
+
+    class Enrolled(Aggregate.Created, Event):
+        TOPIC = "ledger.Enrolled"
+        actor: str
+        effective_on: IsoDate
+
+    Created = Enrolled  # the library's "created" event: else it defines one, with no topic
+
+    class CredentialIssued(Event):
+        TOPIC = "ledger.CredentialIssued"
+        credential_id: str
+        provider_id: str
+        programme_id: str
+        title: str
+        ects: float
+        eqf_level: int
+        awarded_on: IsoDate
+        grade: str | None
+        assessment: str | None
+        actor: str
+        effective_on: IsoDate
+        status_index: int | None = None
+
+        def apply(self, record: "LearnerRecord") -> None:
+            record.credentials[self.credential_id] = {
+                "id": self.credential_id, "kind": "credential", "provider_id": self.provider_id,
+                "programme_id": self.programme_id, "title": self.title, "ects": self.ects,
+                "eqf_level": self.eqf_level, "awarded_on": self.awarded_on, "grade": self.grade,
+                "assessment": self.assessment, "status": ACTIVE, "stacks": [],
+            }
+
+    class CredentialStacked(Event):
+        TOPIC = "ledger.CredentialStacked"
+        credential_id: str
+        pathway_id: str
+        provider_id: str
+        title: str
+        ects: float
+        eqf_level: int
+        component_ids: list[str]
+        awarded_on: IsoDate
+        actor: str
+        effective_on: IsoDate
+        status_index: int | None = None
+
+        def apply(self, record: "LearnerRecord") -> None:
+            record.credentials[self.credential_id] = {
+                "id": self.credential_id, "kind": "stack", "provider_id": self.provider_id,
+                "pathway_id": self.pathway_id, "title": self.title, "ects": self.ects,
+                "eqf_level": self.eqf_level, "awarded_on": self.awarded_on, "status": ACTIVE,
+                "components": self.component_ids, "stacks": [],
+            }
+            for component_id in self.component_ids:
+                record.credentials[component_id]["stacks"].append(self.credential_id)
+
+    class CredentialRevoked(Event):
+        TOPIC = "ledger.CredentialRevoked"
+        credential_id: str
+        reason: str
+        actor: str
+        effective_on: IsoDate
+
+        def apply(self, record: "LearnerRecord") -> None:
+            record.credentials[self.credential_id]["status"] = REVOKED
+
+    class CredentialSuspended(Event):
+        TOPIC = "ledger.CredentialSuspended"
+        credential_id: str
+        reason: str
+        actor: str
+        effective_on: IsoDate
+
+        def apply(self, record: "LearnerRecord") -> None:
+            record.credentials[self.credential_id]["status"] = SUSPENDED
+
+    class CredentialReinstated(Event):
+        TOPIC = "ledger.CredentialReinstated"
+        credential_id: str
+        reason: str
+        actor: str
+        effective_on: IsoDate
+
+        def apply(self, record: "LearnerRecord") -> None:
+            record.credentials[self.credential_id]["status"] = ACTIVE
+
+    class StackPutUnderReview(Event):
+        TOPIC = "ledger.StackPutUnderReview"
+        credential_id: str
+        cause: str
+        actor: str
+        effective_on: IsoDate
+
+        def apply(self, record: "LearnerRecord") -> None:
+            record.credentials[self.credential_id]["status"] = UNDER_REVIEW
+
+    class CredentialCorrected(Event):
+        TOPIC = "ledger.CredentialCorrected"
+        credential_id: str
+        changes: dict[str, Any]
+        previous: dict[str, Any]
+        reason: str
+        actor: str
+        effective_on: IsoDate
+
+        def apply(self, record: "LearnerRecord") -> None:
+            record.credentials[self.credential_id].update(self.changes)
+
+    class CredentialShared(Event):
+        TOPIC = "ledger.CredentialShared"
+        credential_id: str
+        actor: str
+        effective_on: IsoDate
+
+        def apply(self, record: "LearnerRecord") -> None:
+            record.credentials[self.credential_id]["shared"] = True
+
+    class CredentialUnshared(Event):
+        TOPIC = "ledger.CredentialUnshared"
+        credential_id: str
+        actor: str
+        effective_on: IsoDate
+
+        def apply(self, record: "LearnerRecord") -> None:
+            record.credentials[self.credential_id]["shared"] = False
+
+    class RecognitionRecorded(Event):
+        TOPIC = "ledger.RecognitionRecorded"
+        recognition_id: str
+        credential_id: str
+        body_id: str | None
+        decision: str
+        toward: str
+        ects_recognised: float | None
+        decided_on: IsoDate
+        reference: str | None
+        actor: str
+        effective_on: IsoDate
+
+        def apply(self, record: "LearnerRecord") -> None:
+            record.recognitions.append({"id": self.recognition_id,
+                                        "credential_id": self.credential_id})
+
+    class RecordErased(Event):
+        TOPIC = "ledger.RecordErased"
+        reason: str
+        actor: str
+        effective_on: IsoDate
+
+        def apply(self, record: "LearnerRecord") -> None:
+            record.erased = True
+
+    def __init__(self) -> None:
         self.credentials: dict[str, dict[str, Any]] = {}
         self.recognitions: list[dict[str, Any]] = []
         self.erased = False
 
     @classmethod
     def enrol(cls, *, actor: Actor, today: str) -> "LearnerRecord":
-        return cls(actor=actor.principal_id, effective_on=today)
+        return cls._create(cls.Enrolled, actor=actor.principal_id, effective_on=today)
 
     # -- issuing ---------------------------------------------------------------------------
 
@@ -57,25 +215,14 @@ class LearnerRecord(Aggregate):
         provider.check_accredited_on(awarded_on)
         programme.check_awardable(provider_id, awarded_on)
         spec = programme.specification
-        self._issue(
+        self.trigger_event(
+            self.CredentialIssued,
             credential_id=credential_id, provider_id=provider_id,
             programme_id=str(programme.id), title=spec["title"], ects=spec["ects"],
             eqf_level=spec["eqf_level"], awarded_on=awarded_on, grade=grade,
             assessment=assessment, actor=actor.principal_id, effective_on=awarded_on,
             status_index=status_index() if status_index else None,
         )
-
-    @event("CredentialIssued")
-    def _issue(self, credential_id: str, provider_id: str, programme_id: str, title: str,
-               ects: float, eqf_level: int, awarded_on: str, grade: str | None,
-               assessment: str | None, actor: str, effective_on: str,
-               status_index: int | None = None) -> None:
-        self.credentials[credential_id] = {
-            "id": credential_id, "kind": "credential", "provider_id": provider_id,
-            "programme_id": programme_id, "title": title, "ects": ects,
-            "eqf_level": eqf_level, "awarded_on": awarded_on, "grade": grade,
-            "assessment": assessment, "status": "active", "stacks": [],
-        }
 
     def stack(self, *, actor: Actor, stack_id: str, pathway: Pathway, provider: Provider,
               component_ids: list[str], awarded_on: str, today: date,
@@ -92,7 +239,8 @@ class LearnerRecord(Aggregate):
         components = [self.check_stackable(cid, str(pathway.id)) for cid in component_ids]
         ects = sum(c["ects"] for c in components)
         pathway.check_satisfied_by([c["programme_id"] for c in components], ects)
-        self._stack(
+        self.trigger_event(
+            self.CredentialStacked,
             credential_id=stack_id, pathway_id=str(pathway.id), provider_id=provider_id,
             title=pathway.title, ects=ects, eqf_level=max(c["eqf_level"] for c in components),
             component_ids=component_ids, awarded_on=awarded_on, actor=actor.principal_id,
@@ -105,28 +253,15 @@ class LearnerRecord(Aggregate):
             raise RuleViolation(f"credential {credential_id} is not this learner's")
         if component["kind"] != "credential":
             raise RuleViolation(f"credential {credential_id} is itself a stack")
-        if component["status"] != "active":
+        if component["status"] != ACTIVE:
             raise RuleViolation(f"credential {credential_id} is {component['status']}")
         for stack_id in component["stacks"]:
             stack = self.credentials[stack_id]
-            if stack["pathway_id"] == pathway_id and stack["status"] != "revoked":
+            if stack["pathway_id"] == pathway_id and stack["status"] != REVOKED:
                 raise RuleViolation(
                     f"credential {credential_id} is already part of stack {stack_id}"
                 )
         return component
-
-    @event("CredentialStacked")
-    def _stack(self, credential_id: str, pathway_id: str, provider_id: str, title: str,
-               ects: float, eqf_level: int, component_ids: list[str], awarded_on: str,
-               actor: str, effective_on: str, status_index: int | None = None) -> None:
-        self.credentials[credential_id] = {
-            "id": credential_id, "kind": "stack", "provider_id": provider_id,
-            "pathway_id": pathway_id, "title": title, "ects": ects, "eqf_level": eqf_level,
-            "awarded_on": awarded_on, "status": "active", "components": component_ids,
-            "stacks": [],
-        }
-        for component_id in component_ids:
-            self.credentials[component_id]["stacks"].append(credential_id)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -136,8 +271,8 @@ class LearnerRecord(Aggregate):
         except KeyError:
             raise NotFound(f"credential {credential_id} not found") from None
 
-    def _check_lifecycle(self, actor: Actor, credential_id: str, allowed: tuple[str, ...],
-                         action: str) -> dict[str, Any]:
+    def _check_lifecycle(self, actor: Actor, credential_id: str,
+                         allowed: tuple[CredentialStatus, ...], action: str) -> dict[str, Any]:
         credential = self.credential(credential_id)
         check_can_act_on_credential(actor, credential["provider_id"])
         if credential["status"] not in allowed:
@@ -145,55 +280,37 @@ class LearnerRecord(Aggregate):
         return credential
 
     def revoke(self, *, actor: Actor, credential_id: str, reason: str, today: str) -> None:
-        self._check_lifecycle(actor, credential_id, ("active", "suspended", "under_review"),
+        self._check_lifecycle(actor, credential_id, (ACTIVE, SUSPENDED, UNDER_REVIEW),
                               "revoked")
-        self._revoke(credential_id=credential_id, reason=reason, actor=actor.principal_id,
-                     effective_on=today)
+        self.trigger_event(self.CredentialRevoked, credential_id=credential_id, reason=reason,
+                           actor=actor.principal_id, effective_on=today)
         # The cascade: every live stack built on this credential goes under review, in
         # the same save as the revocation.
         for stack_id in self.credentials[credential_id]["stacks"]:
-            if self.credentials[stack_id]["status"] in ("active", "suspended"):
-                self._review_stack(credential_id=stack_id, cause=credential_id,
-                                   actor=actor.principal_id, effective_on=today)
-
-    @event("CredentialRevoked")
-    def _revoke(self, credential_id: str, reason: str, actor: str, effective_on: str) -> None:
-        self.credentials[credential_id]["status"] = "revoked"
-
-    @event("StackPutUnderReview")
-    def _review_stack(self, credential_id: str, cause: str, actor: str,
-                      effective_on: str) -> None:
-        self.credentials[credential_id]["status"] = "under_review"
+            if self.credentials[stack_id]["status"] in (ACTIVE, SUSPENDED):
+                self.trigger_event(self.StackPutUnderReview, credential_id=stack_id,
+                                   cause=credential_id, actor=actor.principal_id,
+                                   effective_on=today)
 
     def suspend(self, *, actor: Actor, credential_id: str, reason: str, today: str) -> None:
-        self._check_lifecycle(actor, credential_id, ("active",), "suspended")
-        self._suspend(credential_id=credential_id, reason=reason, actor=actor.principal_id,
-                      effective_on=today)
-
-    @event("CredentialSuspended")
-    def _suspend(self, credential_id: str, reason: str, actor: str, effective_on: str) -> None:
-        self.credentials[credential_id]["status"] = "suspended"
+        self._check_lifecycle(actor, credential_id, (ACTIVE,), "suspended")
+        self.trigger_event(self.CredentialSuspended, credential_id=credential_id, reason=reason,
+                           actor=actor.principal_id, effective_on=today)
 
     def reinstate(self, *, actor: Actor, credential_id: str, reason: str, today: str) -> None:
         credential = self.credential(credential_id)
         # A stack under review after a component's revocation is reinstated by its issuer.
-        allowed = ("suspended", "under_review") if credential["kind"] == "stack" else (
-            "suspended",)
+        allowed = (SUSPENDED, UNDER_REVIEW) if credential["kind"] == "stack" else (SUSPENDED,)
         self._check_lifecycle(actor, credential_id, allowed, "reinstated")
-        self._reinstate(credential_id=credential_id, reason=reason,
-                        actor=actor.principal_id, effective_on=today)
-
-    @event("CredentialReinstated")
-    def _reinstate(self, credential_id: str, reason: str, actor: str,
-                   effective_on: str) -> None:
-        self.credentials[credential_id]["status"] = "active"
+        self.trigger_event(self.CredentialReinstated, credential_id=credential_id,
+                           reason=reason, actor=actor.principal_id, effective_on=today)
 
     def correct(self, *, actor: Actor, credential_id: str, changes: dict[str, Any],
                 reason: str, provider: Provider, programme: MicroCredential | None,
                 today: date) -> None:
         credential = self.credential(credential_id)
         check_acts_for_provider(actor, credential["provider_id"])
-        if credential["status"] == "revoked":
+        if credential["status"] == REVOKED:
             raise RuleViolation("a revoked credential cannot be corrected")
         unknown = set(changes) - set(CORRECTABLE)
         if unknown or not changes:
@@ -205,13 +322,9 @@ class LearnerRecord(Aggregate):
             if programme is not None:
                 programme.check_awardable(str(provider.id), awarded_on)
         previous = {field: credential.get(field) for field in changes}
-        self._correct(credential_id=credential_id, changes=changes, previous=previous,
-                      reason=reason, actor=actor.principal_id, effective_on=today.isoformat())
-
-    @event("CredentialCorrected")
-    def _correct(self, credential_id: str, changes: dict[str, Any], previous: dict[str, Any],
-                 reason: str, actor: str, effective_on: str) -> None:
-        self.credentials[credential_id].update(changes)
+        self.trigger_event(self.CredentialCorrected, credential_id=credential_id,
+                           changes=changes, previous=previous, reason=reason,
+                           actor=actor.principal_id, effective_on=today.isoformat())
 
     # -- sharing ---------------------------------------------------------------------------
 
@@ -222,19 +335,11 @@ class LearnerRecord(Aggregate):
         if credential.get("shared", False) == shared:
             return  # already so: nothing to record
         if shared:
-            self._share(credential_id=credential_id, actor=actor.principal_id,
-                        effective_on=today)
+            self.trigger_event(self.CredentialShared, credential_id=credential_id,
+                               actor=actor.principal_id, effective_on=today)
         else:
-            self._unshare(credential_id=credential_id, actor=actor.principal_id,
-                          effective_on=today)
-
-    @event("CredentialShared")
-    def _share(self, credential_id: str, actor: str, effective_on: str) -> None:
-        self.credentials[credential_id]["shared"] = True
-
-    @event("CredentialUnshared")
-    def _unshare(self, credential_id: str, actor: str, effective_on: str) -> None:
-        self.credentials[credential_id]["shared"] = False
+            self.trigger_event(self.CredentialUnshared, credential_id=credential_id,
+                               actor=actor.principal_id, effective_on=today)
 
     # -- recognition -----------------------------------------------------------------------
 
@@ -245,24 +350,18 @@ class LearnerRecord(Aggregate):
         self.check_not_erased()
         if decision not in DECISIONS:
             raise RuleViolation(f"decision must be one of {', '.join(DECISIONS)}")
-        if credential["status"] == "revoked":
+        if credential["status"] == REVOKED:
             raise RuleViolation("a revoked credential cannot be recognised")
         check_not_in_future(decided_on, today, "decided_on")
         if ects_recognised is not None and ects_recognised > credential["ects"]:
             raise RuleViolation("ects_recognised exceeds the credential's ECTS")
-        self._recognise(
+        self.trigger_event(
+            self.RecognitionRecorded,
             recognition_id=recognition_id, credential_id=credential_id, body_id=actor.scope,
             decision=decision, toward=toward, ects_recognised=ects_recognised,
             decided_on=decided_on, reference=reference, actor=actor.principal_id,
             effective_on=decided_on,
         )
-
-    @event("RecognitionRecorded")
-    def _recognise(self, recognition_id: str, credential_id: str, body_id: str | None,
-                   decision: str, toward: str, ects_recognised: float | None,
-                   decided_on: str, reference: str | None, actor: str,
-                   effective_on: str) -> None:
-        self.recognitions.append({"id": recognition_id, "credential_id": credential_id})
 
     # -- erasure ---------------------------------------------------------------------------
 
@@ -279,8 +378,5 @@ class LearnerRecord(Aggregate):
             raise RuleViolation("this learner's record is already erased")
         if reason not in ERASURE_GROUNDS:
             raise RuleViolation(f"reason must be one of {', '.join(ERASURE_GROUNDS)}")
-        self._erase(reason=reason, actor=actor.principal_id, effective_on=today)
-
-    @event("RecordErased")
-    def _erase(self, reason: str, actor: str, effective_on: str) -> None:
-        self.erased = True
+        self.trigger_event(self.RecordErased, reason=reason, actor=actor.principal_id,
+                           effective_on=today)

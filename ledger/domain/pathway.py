@@ -2,22 +2,53 @@
 
 from collections.abc import Sequence
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 from ledger.domain.actors import Actor, check_acts_for_provider
+from ledger.domain.dates import IsoDate
 from ledger.domain.errors import RuleViolation
 
 
 class Pathway(Aggregate):
-    @event("Defined")
-    def __init__(self, provider_id: str, title: str, components: list[str],
-                 min_ects: float | None, min_components: int | None, actor: str,
-                 effective_on: str) -> None:
-        self.provider_id = provider_id
-        self.title = title
-        self.components = components
-        self.min_ects = min_ects
-        self.min_components = min_components
+    TOPIC = "ledger.Pathway"
+
+    class Event(Aggregate.Event):
+        class_version = 1  # an event whose payload changes raises its own, with an upcaster
+
+    class Defined(Aggregate.Created, Event):
+        TOPIC = "ledger.Defined"
+        provider_id: str
+        title: str
+        components: list[str]
+        min_ects: float | None
+        min_components: int | None
+        actor: str
+        effective_on: IsoDate
+
+        def apply(self, pathway: "Pathway") -> None:
+            pathway.provider_id = self.provider_id
+            pathway.title = self.title
+            pathway.components = self.components
+            pathway.min_ects = self.min_ects
+            pathway.min_components = self.min_components
+
+    Created = Defined  # the library's "created" event: else it defines one, with no topic
+
+    class Retired(Event):
+        TOPIC = "ledger.Retired"
+        reason: str
+        actor: str
+        effective_on: IsoDate
+
+        def apply(self, pathway: "Pathway") -> None:
+            pathway.retired = True
+
+    def __init__(self) -> None:
+        self.provider_id = ""
+        self.title = ""
+        self.components: list[str] = []
+        self.min_ects: float | None = None
+        self.min_components: int | None = None
         self.retired = False
 
     @classmethod
@@ -28,17 +59,15 @@ class Pathway(Aggregate):
             raise RuleViolation("a pathway lists each component programme once")
         if min_components is not None and min_components > len(components):
             raise RuleViolation("min_components exceeds the number of component programmes")
-        return cls(provider_id=provider_id, title=title, components=components,
-                   min_ects=min_ects, min_components=min_components,
-                   actor=actor.principal_id, effective_on=today)
+        return cls._create(cls.Defined, provider_id=provider_id, title=title,
+                           components=components, min_ects=min_ects,
+                           min_components=min_components, actor=actor.principal_id,
+                           effective_on=today)
 
     def retire(self, *, actor: Actor, reason: str, today: str) -> None:
         check_acts_for_provider(actor, self.provider_id)
-        self._retire(reason=reason, actor=actor.principal_id, effective_on=today)
-
-    @event("Retired")
-    def _retire(self, reason: str, actor: str, effective_on: str) -> None:
-        self.retired = True
+        self.trigger_event(self.Retired, reason=reason, actor=actor.principal_id,
+                           effective_on=today)
 
     def check_satisfied_by(self, programmes: Sequence[str], ects: float) -> None:
         """Components are given by their programme ids; `ects` is their total."""

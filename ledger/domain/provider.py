@@ -1,29 +1,79 @@
 """Provider: an organisation registered with the QA body, and its accreditation history."""
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 from ledger.domain.accreditation import Ending, Window, held_on
 from ledger.domain.actors import Actor, check_role
+from ledger.domain.dates import IsoDate
 from ledger.domain.errors import RuleViolation
 
 KINDS = ("higher_education", "vocational", "employer", "recognition_body", "other")
 
 
 class Provider(Aggregate):
-    @event("Registered")
-    def __init__(
-        self,
-        name: str,
-        country: str,
-        kind: str,
-        legal_identifier: str | None,
-        actor: str,
-        effective_on: str,
-    ) -> None:
-        self.name = name
-        self.country = country
-        self.kind = kind
-        self.legal_identifier = legal_identifier
+    TOPIC = "ledger.Provider"
+
+    class Event(Aggregate.Event):
+        class_version = 1  # an event whose payload changes raises its own, with an upcaster
+
+    class Registered(Aggregate.Created, Event):
+        TOPIC = "ledger.Registered"
+        name: str
+        country: str
+        kind: str
+        legal_identifier: str | None
+        actor: str
+        effective_on: IsoDate
+
+        def apply(self, provider: "Provider") -> None:
+            provider.name = self.name
+            provider.country = self.country
+            provider.kind = self.kind
+            provider.legal_identifier = self.legal_identifier
+
+    Created = Registered  # the library's "created" event: else it defines one, with no topic
+
+    class Accredited(Event):
+        TOPIC = "ledger.Accredited"
+        valid_from: IsoDate
+        valid_until: IsoDate
+        scope: str | None
+        decision_reference: str | None
+        actor: str
+        effective_on: IsoDate
+
+        def apply(self, provider: "Provider") -> None:
+            provider.accreditations.append({"valid_from": self.valid_from,
+                                            "valid_until": self.valid_until})
+
+    class AccreditationRenewed(Event):
+        TOPIC = "ledger.AccreditationRenewed"
+        valid_from: IsoDate
+        valid_until: IsoDate
+        scope: str | None
+        decision_reference: str | None
+        actor: str
+        effective_on: IsoDate
+
+        def apply(self, provider: "Provider") -> None:
+            provider.accreditations.append({"valid_from": self.valid_from,
+                                            "valid_until": self.valid_until})
+
+    class AccreditationWithdrawn(Event):
+        TOPIC = "ledger.AccreditationWithdrawn"
+        reason: str
+        actor: str
+        effective_on: IsoDate
+
+        def apply(self, provider: "Provider") -> None:
+            provider.withdrawals.append({"effective_on": self.effective_on,
+                                         "windows_before": len(provider.accreditations)})
+
+    def __init__(self) -> None:
+        self.name = ""
+        self.country = ""
+        self.kind = ""
+        self.legal_identifier: str | None = None
         self.accreditations: list[Window] = []
         self.withdrawals: list[Ending] = []
 
@@ -32,7 +82,8 @@ class Provider(Aggregate):
         check_role(actor, "admin", "qa_body")
         if details.get("kind") not in KINDS:
             raise RuleViolation(f"kind must be one of {', '.join(KINDS)}")
-        return cls(**details, actor=actor.principal_id, effective_on=today)
+        return cls._create(cls.Registered, **details, actor=actor.principal_id,
+                           effective_on=today)
 
     def accredit(
         self,
@@ -54,32 +105,15 @@ class Provider(Aggregate):
             "actor": actor.principal_id,
             "effective_on": valid_from,
         }
-        if self.accreditations:
-            self._renew(**details)
-        else:
-            self._accredit(**details)
-
-    @event("Accredited")
-    def _accredit(self, valid_from: str, valid_until: str, scope: str | None,
-                  decision_reference: str | None, actor: str, effective_on: str) -> None:
-        self.accreditations.append({"valid_from": valid_from, "valid_until": valid_until})
-
-    @event("AccreditationRenewed")
-    def _renew(self, valid_from: str, valid_until: str, scope: str | None,
-               decision_reference: str | None, actor: str, effective_on: str) -> None:
-        self.accreditations.append({"valid_from": valid_from, "valid_until": valid_until})
+        kind = self.AccreditationRenewed if self.accreditations else self.Accredited
+        self.trigger_event(kind, **details)
 
     def withdraw_accreditation(self, *, actor: Actor, reason: str, effective_on: str) -> None:
         check_role(actor, "qa_body")
         if not self.accreditations:
             raise RuleViolation("the provider has no accreditation to withdraw")
-        self._withdraw(reason=reason, actor=actor.principal_id, effective_on=effective_on)
-
-    @event("AccreditationWithdrawn")
-    def _withdraw(self, reason: str, actor: str, effective_on: str) -> None:
-        self.withdrawals.append(
-            {"effective_on": effective_on, "windows_before": len(self.accreditations)}
-        )
+        self.trigger_event(self.AccreditationWithdrawn, reason=reason,
+                           actor=actor.principal_id, effective_on=effective_on)
 
     def is_accredited_on(self, day: str) -> bool:
         return held_on(day, self.accreditations, self.withdrawals)

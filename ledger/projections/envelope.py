@@ -11,6 +11,7 @@ from typing import Any
 
 from eventsourcing.persistence import Notification
 
+from ledger.domain import catalogue
 from ledger.store.transcoder import OrjsonTranscoder
 
 ENVELOPE_VERSION = 1
@@ -60,14 +61,29 @@ def _split(type_: str) -> tuple[str, str]:
 
 @lru_cache(maxsize=1024)
 def event_type(topic: str) -> str:
-    """'module:LearnerRecord.CredentialIssued' -> 'LearnerRecord.CredentialIssued'."""
-    return topic.rsplit(":", 1)[-1]
+    """The public type of a stored topic, from the catalogue: 'ledger.CredentialIssued' and
+    the older 'ledger.domain.learner:LearnerRecord.CredentialIssued' are both
+    'LearnerRecord.CredentialIssued'. A topic the catalogue does not know (a row from a newer
+    release, or tampered with) keeps the older releases' rule: the part after the colon."""
+    known = catalogue.BY_TOPIC.get(topic)
+    return known.type if known else topic.rsplit(":", 1)[-1]
+
+
+@lru_cache(maxsize=1024)
+def _upcasting(topic: str) -> catalogue.EventType | None:
+    """The topic's catalogue entry when its payloads may need upcasting (a version past 1)."""
+    known = catalogue.BY_TOPIC.get(topic)
+    return known if known and known.version > 1 else None
 
 
 def from_row(transcoder: OrjsonTranscoder, position: int, subject: str, version: int,
              topic: str, state: bytes) -> Envelope:
-    """An envelope straight from a stored row (the replay's path: no Notification object)."""
+    """An envelope straight from a stored row (the replay's path: no Notification object).
+    Its data is the payload at the catalogue's current version of the event."""
     time, data = transcoder.decode_event(state)
+    upcasting = _upcasting(topic)
+    if upcasting is not None:
+        upcasting.upcast(data)
     return Envelope(type=event_type(topic), subject=subject, version=version,
                     position=position, time=time, data=data)
 

@@ -7,10 +7,23 @@ from datetime import date, timedelta
 from typing import Any
 
 from ledger.domain.accreditation import held_on
+from ledger.domain.catalogue import aggregate_name
+from ledger.domain.catalogue import event_name as name_of
+from ledger.domain.pathway import Pathway
+from ledger.domain.programme import MicroCredential
+from ledger.domain.provider import Provider
 from ledger.projections.base import Document, history_entry
 from ledger.projections.envelope import Envelope
 
 PROVIDER_FIELDS = ("name", "country", "kind", "legal_identifier")
+PROVIDER, PROGRAMME, PATHWAY = (aggregate_name(Provider), aggregate_name(MicroCredential),
+                                aggregate_name(Pathway))
+REGISTERED = name_of(Provider.Registered)
+ACCREDITED = (name_of(Provider.Accredited), name_of(Provider.AccreditationRenewed))
+ACCREDITATION_WITHDRAWN = name_of(Provider.AccreditationWithdrawn)
+SUBMITTED, APPROVED = name_of(MicroCredential.Submitted), name_of(MicroCredential.Approved)
+REJECTED, WITHDRAWN = name_of(MicroCredential.Rejected), name_of(MicroCredential.Withdrawn)
+DEFINED, RETIRED = name_of(Pathway.Defined), name_of(Pathway.Retired)
 
 
 def evolve_provider(doc: Document | None, envelope: Envelope) -> Document:
@@ -18,16 +31,16 @@ def evolve_provider(doc: Document | None, envelope: Envelope) -> Document:
     if doc is None:
         doc = {"id": envelope.subject, "kind_of_entry": "provider", "accreditations": [],
                "withdrawals": [], "history": [], "status": "registered"}
-    if name == "Registered":
+    if name == REGISTERED:
         doc.update({field: d.get(field) for field in PROVIDER_FIELDS})
         doc["registered_at"] = envelope.time
-    elif name in ("Accredited", "AccreditationRenewed"):
+    elif name in ACCREDITED:
         doc["accreditations"].append({
             "valid_from": d["valid_from"], "valid_until": d["valid_until"],
             "scope": d.get("scope"), "decision_reference": d.get("decision_reference"),
         })
         doc["status"] = "accredited"
-    elif name == "AccreditationWithdrawn":
+    elif name == ACCREDITATION_WITHDRAWN:
         doc["withdrawals"].append({"effective_on": d["effective_on"], "reason": d["reason"],
                                    "windows_before": len(doc["accreditations"])})
         doc["status"] = "withdrawn"
@@ -42,17 +55,17 @@ def evolve_programme(doc: Document | None, envelope: Envelope) -> Document:
     if doc is None:
         doc = {"id": envelope.subject, "kind_of_entry": "microcredential", "approvals": [],
                "endings": [], "history": [], "pathways": []}
-    if name == "Submitted":
+    if name == SUBMITTED:
         doc.update(d["specification"])
         doc.update(provider_id=d["provider_id"], status="submitted",
                    submitted_at=envelope.time)
-    elif name == "Approved":
+    elif name == APPROVED:
         doc["status"] = "approved"
         doc["review_due"] = d["review_due"]
         doc["approvals"].append({"valid_from": d["approved_on"], "valid_until": d["review_due"]})
-    elif name == "Rejected":
+    elif name == REJECTED:
         doc["status"] = "rejected"
-    elif name == "Withdrawn":
+    elif name == WITHDRAWN:
         doc["status"] = "withdrawn"
         doc["endings"].append({"effective_on": d["effective_on"],
                                "windows_before": len(doc["approvals"])})
@@ -72,12 +85,12 @@ def evolve_pathway(doc: Document | None, envelope: Envelope, key: str) -> Docume
         return doc
     if doc is None:
         doc = {"id": envelope.subject, "kind_of_entry": "pathway", "history": []}
-    if name == "Defined":
+    if name == DEFINED:
         doc.update(provider_id=d["provider_id"], title=d["title"],
                    components=list(d["components"]), min_ects=d.get("min_ects"),
                    min_components=d.get("min_components"), status="active",
                    defined_at=envelope.time)
-    elif name == "Retired":
+    elif name == RETIRED:
         doc["status"] = "retired"
     doc["history"].append(history_entry(envelope))
     doc.update(searchable(doc.get("title")))
@@ -155,17 +168,17 @@ class Register:
         return None
 
     def keys(self, envelope: Envelope) -> list[str]:
-        if envelope.aggregate in ("Provider", "MicroCredential"):
+        if envelope.aggregate in (PROVIDER, PROGRAMME):
             return [envelope.subject]
-        if envelope.aggregate == "Pathway":
-            components = envelope.data.get("components") if envelope.name == "Defined" else ()
+        if envelope.aggregate == PATHWAY:
+            components = envelope.data.get("components") if envelope.name == DEFINED else ()
             return [envelope.subject, *(components or ())]
         return []
 
     def evolve(self, doc: Document | None, envelope: Envelope, key: str) -> Document | None:
-        if envelope.aggregate == "Provider":
+        if envelope.aggregate == PROVIDER:
             return evolve_provider(doc, envelope)
-        if envelope.aggregate == "Pathway":
+        if envelope.aggregate == PATHWAY:
             return evolve_pathway(doc, envelope, key)
         return evolve_programme(doc, envelope)
 

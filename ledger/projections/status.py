@@ -9,12 +9,19 @@ sets its bit in the very row update that records it, and no row is shared by man
 (which out-of-order partitions would break).
 """
 
+from ledger.domain.status import ACTIVE
 from ledger.projections.base import Document, status_index_of
 from ledger.projections.envelope import Envelope
-from ledger.projections.transcripts import STATUS_AFTER
+from ledger.projections.transcripts import (
+    CORRECTED,
+    ISSUED,
+    LEARNER_RECORD,
+    STACKED,
+    STATUS_AFTER,
+)
 from ledger.status_permutation import LIST_SIZE
 
-CHANGES_ROW = {"CredentialIssued", "CredentialStacked", "CredentialCorrected", *STATUS_AFTER}
+CHANGES_ROW = {ISSUED, STACKED, CORRECTED, *STATUS_AFTER}
 
 
 class CredentialStatus:
@@ -29,7 +36,7 @@ class CredentialStatus:
     def keys(self, envelope: Envelope) -> list[str]:
         # Only what the row holds: other credential events (sharing, recognition) would
         # move the row, and with it re-date and re-sign its status list, for nothing.
-        if envelope.aggregate != "LearnerRecord" or envelope.name not in CHANGES_ROW:
+        if envelope.aggregate != LEARNER_RECORD or envelope.name not in CHANGES_ROW:
             return []
         return [envelope.data["credential_id"]]
 
@@ -41,13 +48,13 @@ class CredentialStatus:
 
     def _evolve(self, doc: Document | None, envelope: Envelope, key: str) -> Document | None:
         name, d = envelope.name, envelope.data
-        if name in ("CredentialIssued", "CredentialStacked"):
+        if name in (ISSUED, STACKED):
             return {
                 "credential_id": key, "learner_id": envelope.subject,
-                "kind": "stack" if name == "CredentialStacked" else "credential",
+                "kind": "stack" if name == STACKED else "credential",
                 "issuer": d["provider_id"], "programme_id": d.get("programme_id"),
                 "pathway_id": d.get("pathway_id"), "title": d["title"],
-                "awarded_on": d["awarded_on"], "status": "active",
+                "awarded_on": d["awarded_on"], "status": ACTIVE,
                 "status_changed_at": envelope.time,
                 "status_index": status_index_of(envelope),
                 "status_list": status_index_of(envelope) // LIST_SIZE,
@@ -57,6 +64,6 @@ class CredentialStatus:
         if name in STATUS_AFTER:
             doc["status"] = STATUS_AFTER[name]
             doc["status_changed_at"] = envelope.time
-        elif name == "CredentialCorrected" and "awarded_on" in d["changes"]:
+        elif name == CORRECTED and "awarded_on" in d["changes"]:
             doc["awarded_on"] = d["changes"]["awarded_on"]
         return doc

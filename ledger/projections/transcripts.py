@@ -1,14 +1,28 @@
 """Transcripts: per learner, every credential with its status and history, stacks, recognitions."""
 
+from ledger.domain import status
+from ledger.domain.catalogue import aggregate_name
+from ledger.domain.catalogue import event_name as name_of
+from ledger.domain.learner import LearnerRecord
+from ledger.domain.status import ACTIVE, REVOKED, SUSPENDED, CredentialStatus
 from ledger.projections.base import Document, history_entry, status_index_of
 from ledger.projections.envelope import Envelope
 from ledger.projections.replay import Replayer
 
-STATUS_AFTER = {
-    "CredentialRevoked": "revoked",
-    "CredentialSuspended": "suspended",
-    "CredentialReinstated": "active",
-    "StackPutUnderReview": "under_review",
+LEARNER_RECORD = aggregate_name(LearnerRecord)
+ISSUED = name_of(LearnerRecord.CredentialIssued)
+STACKED = name_of(LearnerRecord.CredentialStacked)
+CORRECTED = name_of(LearnerRecord.CredentialCorrected)
+UNDER_REVIEW = name_of(LearnerRecord.StackPutUnderReview)
+SHARED = name_of(LearnerRecord.CredentialShared)
+UNSHARED = name_of(LearnerRecord.CredentialUnshared)
+RECOGNISED = name_of(LearnerRecord.RecognitionRecorded)
+ERASED = name_of(LearnerRecord.RecordErased)
+STATUS_AFTER: dict[str, CredentialStatus] = {
+    name_of(LearnerRecord.CredentialRevoked): REVOKED,
+    name_of(LearnerRecord.CredentialSuspended): SUSPENDED,
+    name_of(LearnerRecord.CredentialReinstated): ACTIVE,
+    UNDER_REVIEW: status.UNDER_REVIEW,
 }
 
 
@@ -17,7 +31,7 @@ def _credential(envelope: Envelope, kind: str) -> Document:
     credential = {
         "id": d["credential_id"], "kind": kind, "title": d["title"],
         "provider_id": d["provider_id"], "awarded_on": d["awarded_on"], "ects": d["ects"],
-        "eqf_level": d["eqf_level"], "status": "active",
+        "eqf_level": d["eqf_level"], "status": ACTIVE,
         "history": [history_entry(envelope)], "part_of": [], "shared": False,
         "status_index": status_index_of(envelope),
     }
@@ -37,34 +51,34 @@ def evolve_learner(doc: Document | None, envelope: Envelope) -> Document:
     doc = doc or {"learner_id": envelope.subject, "enrolled_at": envelope.time,
                   "recognitions": [], "erased": False}
     d = envelope.data
-    if envelope.name == "RecognitionRecorded":
+    if envelope.name == RECOGNISED:
         doc["recognitions"].append({
             key: d.get(key) for key in ("recognition_id", "credential_id", "body_id",
                                         "decision", "toward", "ects_recognised",
                                         "decided_on", "reference")
         } | {"recorded_at": envelope.time, "position": envelope.position})
-    elif envelope.name == "RecordErased":
+    elif envelope.name == ERASED:
         doc["erased"] = True
     return doc
 
 
 def evolve_credential(doc: Document | None, envelope: Envelope, key: str) -> Document | None:
     name, d = envelope.name, envelope.data
-    if name == "CredentialIssued":
+    if name == ISSUED:
         return _credential(envelope, "credential")
-    if name == "CredentialStacked" and key == d["credential_id"]:
+    if name == STACKED and key == d["credential_id"]:
         return _credential(envelope, "stack")
     if doc is None:
         return None
-    if name == "CredentialStacked":  # key is one of the components
+    if name == STACKED:  # key is one of the components
         doc["part_of"].append(d["credential_id"])
     elif name in STATUS_AFTER:
         doc["status"] = STATUS_AFTER[name]
-        extra = {"cause": d["cause"]} if name == "StackPutUnderReview" else {}
+        extra = {"cause": d["cause"]} if name == UNDER_REVIEW else {}
         doc["history"].append(history_entry(envelope, **extra))
-    elif name in ("CredentialShared", "CredentialUnshared"):
-        doc["shared"] = name == "CredentialShared"
-    elif name == "CredentialCorrected":
+    elif name in (SHARED, UNSHARED):
+        doc["shared"] = name == SHARED
+    elif name == CORRECTED:
         doc.update(d["changes"])
         doc["history"].append(history_entry(envelope, changes=d["changes"],
                                             previous=d["previous"]))
@@ -79,12 +93,12 @@ class Transcripts:
     table = "rm_transcripts"
 
     def keys(self, envelope: Envelope) -> list[str]:
-        if envelope.aggregate != "LearnerRecord":
+        if envelope.aggregate != LEARNER_RECORD:
             return []
         d = envelope.data
-        if envelope.name == "CredentialStacked":
+        if envelope.name == STACKED:
             return [d["credential_id"], *d["component_ids"]]
-        if "credential_id" in d and envelope.name != "RecognitionRecorded":
+        if "credential_id" in d and envelope.name != RECOGNISED:
             return [d["credential_id"]]
         return [learner_key(envelope.subject)]
 

@@ -2,7 +2,8 @@
 
 Envelope 2 (the default) follows the CloudEvents Kafka protocol binding, binary content mode:
 every context attribute is a `ce_` header (UTF-8), the value is the event's `data` as JSON
-and `content-type` says so. `position` (the store position), `streamversion` (the event's
+and `content-type` says so; `dataschema` names the JSON Schema of the data at its version in
+the event catalogue (docs/events). `position` (the store position), `streamversion` (the event's
 version in its stream) and `ledgerenvelope` ("2") are extension attributes (lowercase
 alphanumeric names, as the specification requires). Envelope 1 is the whole envelope as one
 JSON document (with `specversion` the integer 1) and the headers `type` and `position`.
@@ -16,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from ledger.domain.catalogue import BY_TYPE
 from ledger.projections.envelope import SOURCE, Envelope
 
 LEGACY = 1
@@ -45,10 +47,12 @@ def encode(envelope: Envelope, version: int = CLOUDEVENTS) -> tuple[Headers, byt
                 orjson.dumps(envelope.as_json()))
     if version != CLOUDEVENTS:
         raise ValueError(f"unknown envelope version {version}")
+    known = BY_TYPE.get(envelope.type)
+    described = [("dataschema", known.dataschema)] if known is not None else []
     headers = cloudevent_headers(
         id=f"{envelope.subject}/{envelope.version}", type=envelope.type,
         subject=envelope.subject, time=envelope.time, position=envelope.position,
-        extra=[("streamversion", str(envelope.version))])
+        extra=[*described, ("streamversion", str(envelope.version))])
     return headers, orjson.dumps(envelope.data)
 
 
@@ -68,7 +72,15 @@ def decode(headers: Iterable[tuple[str, bytes]] | None, value: bytes) -> Envelop
     data: Any = orjson.loads(value)
     if not isinstance(data, dict):
         raise ValueError("the data of a ledger event is a JSON object")
-    return Envelope(type=named["ce_type"].decode(), subject=named["ce_subject"].decode(),
+    type_ = named["ce_type"].decode()
+    known = BY_TYPE.get(type_)
+    if known is not None and known.version > 1:
+        # Published at an older version (by an older relay): brought up to date like the
+        # store's own payloads. Without `dataschema` the data is version 1.
+        schema = named.get("ce_dataschema", b"").decode()
+        data["class_version"] = int(schema.rsplit(":v", 1)[-1]) if ":v" in schema else 1
+        known.upcast(data)
+    return Envelope(type=type_, subject=named["ce_subject"].decode(),
                     version=int(named["ce_streamversion"]),
                     position=int(named["ce_position"]), time=named["ce_time"].decode(),
                     data=data)

@@ -9,7 +9,10 @@ Every stored event at position n gets
                                                           order, as written in its text form)
                           || version                      8 bytes, unsigned, big-endian
                           || len(topic)                   4 bytes, unsigned, big-endian
-                          || topic                        UTF-8, e.g. "ledger.domain.learner:
+                          || topic                        UTF-8, as stored: e.g.
+                                                          "ledger.CredentialIssued", or for
+                                                          events stored before the event
+                                                          catalogue "ledger.domain.learner:
                                                           LearnerRecord.CredentialIssued"
                           || recorded_at                  8 bytes, signed, big-endian:
                                                           microseconds since 1970-01-01T00:00Z

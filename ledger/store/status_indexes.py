@@ -12,13 +12,18 @@ at the first list past every such position (list 0 on a new ledger), so the two 
 
 import threading
 
+from ledger.domain.catalogue import BY_TOPIC
+from ledger.domain.learner import LearnerRecord
 from ledger.status_permutation import LIST_SIZE, SlotPermutation
 from ledger.store.database import Cursor, Database
 from ledger.store.vault import derive_key
 
 COUNTER = "status"
 BLOCK = 1024
-ISSUING_TOPICS = ("%LearnerRecord.CredentialIssued", "%LearnerRecord.CredentialStacked")
+# Every topic an issuing event is stored under, today's and older releases' (the catalogue's).
+ISSUING_TOPICS = tuple(topic for topic, known in BY_TOPIC.items()
+                       if known.event in (LearnerRecord.CredentialIssued,
+                                          LearnerRecord.CredentialStacked))
 
 
 class StatusIndexes:
@@ -59,6 +64,7 @@ class StatusIndexes:
         position = "notification_id" if self.database.postgres else "rowid"
         row = cursor.execute(
             f"SELECT max({position}) AS last FROM {self.events_table} "
-            "WHERE topic LIKE ? OR topic LIKE ?", ISSUING_TOPICS).fetchone()
+            f"WHERE topic IN ({', '.join('?' * len(ISSUING_TOPICS))})",
+            ISSUING_TOPICS).fetchone()
         last = row["last"] if row else None
         return 0 if last is None else (int(last) // LIST_SIZE + 1) * LIST_SIZE

@@ -21,6 +21,8 @@ from typing import Any
 import orjson
 from kafka import KafkaConsumer, TopicPartition
 
+from ledger.domain.catalogue import aggregate_name
+from ledger.domain.learner import LearnerRecord
 from ledger.kafka import DEAD_LETTERS, EVENTS, EXPORTS
 from ledger.portability import Portability
 from ledger.projections import wire
@@ -32,7 +34,9 @@ from services.projector.projector import Projector, decode
 log = logging.getLogger(__name__)
 
 NAME = "exports"
-EXPORTS_PUBLISHED = "LearnerRecord.ExportsPublished"
+LEARNER_RECORD = aggregate_name(LearnerRecord)
+# Not a stored event: the exporter's own message type, named in the same "Aggregate.Event" form.
+EXPORTS_PUBLISHED = f"{LEARNER_RECORD}.ExportsPublished"
 
 
 class Interrupted(BaseException):
@@ -74,7 +78,7 @@ class Exporter(Projector):
             pause = min(pause * 2, 0.5)
 
     def _commit(self, envelopes: list[Envelope], next_offsets: dict[int, int]) -> None:
-        learners = sorted({e.subject for e in envelopes if e.aggregate == "LearnerRecord"})
+        learners = sorted({e.subject for e in envelopes if e.aggregate == LEARNER_RECORD})
         manifests = []
         if learners:
             position = max(e.position for e in envelopes)

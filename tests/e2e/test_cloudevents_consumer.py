@@ -4,6 +4,7 @@ seeds it and `ledger relay` publishes it: each with its type, subject and positi
 data equal to the stored event's."""
 
 import base64
+import json
 import os
 import subprocess
 import time
@@ -17,6 +18,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from ledger.application import LedgerApplication
 from ledger.config import Settings
+from ledger.domain import catalogue
 from ledger.projections.envelope import event_type
 from tests.conftest import ROOT
 from tests.e2e.test_processes import LEDGER, Process
@@ -86,12 +88,16 @@ def test_a_cloudevents_sdk_consumer_reads_every_event_of_a_demo_run(
                                                                         "urn:ledger")
         assert event["id"] == f"{subject}/{version}"
         assert event["datacontenttype"] == "application/json"
+        assert event["dataschema"] == catalogue.BY_TYPE[type_].dataschema
         assert event.get_data() == data
     types = {event["type"] for event in received.values()}
     assert {"Provider.Registered", "LearnerRecord.CredentialIssued"} <= types, types
     # The AsyncAPI document names every type the demo produced.
     asyncapi = yaml.safe_load((ROOT / "docs" / "asyncapi.yaml").read_text())
     headers = asyncapi["components"]["schemas"]["EventHeaders"]["allOf"][1]["properties"]
-    assert types <= set(headers["ce_type"]["enum"]), types - set(headers["ce_type"]["enum"])
+    # The type's schema is in the catalogue the event schemas are published with.
+    listed, pointer = headers["ce_type"]["$ref"].split("#")
+    known = json.loads((ROOT / "docs" / listed).read_text())[pointer.strip("/")]["enum"]
+    assert types <= set(known), types - set(known)
     assert {c["address"] for c in asyncapi["channels"].values()} == {
         "ledger.events", "ledger.exports", "ledger.events.dlq"}

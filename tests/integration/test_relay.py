@@ -12,6 +12,7 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaTimeoutError
 
+from ledger.domain import catalogue
 from ledger.kafka import ensure_topics, idempotent_producer
 from services.relay.relay import Relay
 from tests.helpers import build_world
@@ -72,7 +73,7 @@ def test_an_independent_consumer_sees_every_stored_event_once_in_order_per_key(
         assert headers["content-type"] == "application/json"
         assert headers["ce_source"] == "urn:ledger"
         assert message.key.decode() == headers["ce_subject"] == str(notification.originator_id)
-        assert headers["ce_type"] == notification.topic.rsplit(":", 1)[-1]
+        assert headers["ce_type"] == catalogue.BY_TOPIC[notification.topic].type
         assert headers["ce_id"] == f"{headers['ce_subject']}/{notification.originator_version}"
         assert headers["ce_time"].endswith("+00:00")
         assert isinstance(orjson.loads(message.value), dict)  # the data alone

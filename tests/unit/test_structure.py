@@ -23,7 +23,7 @@ LAYERS = [
     ["ledger.projections", "ledger.unit_of_work", "ledger.document_limits"],
     ["ledger.store", "ledger.canonical_pool"],
     ["ledger.signing"],
-    ["ledger.config", "ledger.standards", "ledger.issuers"],
+    ["ledger.config", "ledger.standards", "ledger.issuers", "ledger.event_schemas"],
     ["ledger.domain", "ledger.urls", "ledger.calendar", "ledger.metrics", "ledger.kafka",
      "ledger.health", "ledger.logs", "ledger.status_permutation"],
 ]

@@ -24,6 +24,7 @@ def test_the_sdk_reads_what_the_relay_writes():
         "specversion": "1.0", "id": f"{ENVELOPE.subject}/3", "source": "urn:ledger",
         "type": "LearnerRecord.CredentialIssued", "subject": ENVELOPE.subject,
         "time": ENVELOPE.time, "position": "4711", "streamversion": "3",
+        "dataschema": "urn:ledger:events:LearnerRecord.CredentialIssued:v1",
         "ledgerenvelope": "2", "datacontenttype": "application/json",
         "partitionkey": ENVELOPE.subject.encode()}
     assert event.get_data() == ENVELOPE.data

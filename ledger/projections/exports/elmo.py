@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 
 from lxml import etree
 
+from ledger.domain.status import ACTIVE
 from ledger.projections.exports.formatting import language_of, number, timestamp
 from ledger.projections.exports.model import (
     Credential,
@@ -23,7 +24,7 @@ from ledger.projections.exports.model import (
 
 NAMESPACE = "https://github.com/emrex-eu/elmo-schemas/tree/v1"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-REPORTED = ("active",)
+REPORTED = (ACTIVE,)
 # Characters XML 1.0 cannot carry at all (not even as references): C0 controls but TAB, LF, CR,
 # and the non-characters U+FFFE, U+FFFF. A grade or title may hold one (the signed JSON-LD
 # exports carry it escaped); ELMO shows U+FFFD in its place rather than failing the report.

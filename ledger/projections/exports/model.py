@@ -9,7 +9,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger.domain.catalogue import event_name
 from ledger.domain.errors import NotFound
+from ledger.domain.learner import LearnerRecord
 from ledger.urls import PublicUrls
 
 Document = dict[str, Any]
@@ -174,7 +176,9 @@ class Credential:
 
 
 # Events that change what a credential says; status changes live in the status lists instead.
-CONTENT_EVENTS = ("CredentialIssued", "CredentialStacked", "CredentialCorrected")
+CONTENT_EVENTS = tuple(event_name(e) for e in (
+    LearnerRecord.CredentialIssued, LearnerRecord.CredentialStacked,
+    LearnerRecord.CredentialCorrected))
 
 
 def content_recorded_at(history: Sequence[Mapping[str, Any]]) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from ledger.domain.status import ACTIVE, REVOKED, SUSPENDED, UNDER_REVIEW
 from ledger.projections.exports.formatting import number, qr_png, timestamp
 from ledger.projections.exports.model import Credential, ExportInput
 
@@ -20,8 +21,8 @@ FONT_CANDIDATES = (
     Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
     Path("/usr/share/fonts/TTF/DejaVuSans.ttf"),  # Arch
 )
-STATUS = {"active": "Active", "suspended": "SUSPENDED", "revoked": "REVOKED",
-          "under_review": "Under review"}
+STATUS = {ACTIVE: "Active", SUSPENDED: "SUSPENDED", REVOKED: "REVOKED",
+          UNDER_REVIEW: "Under review"}
 QR_SIZE = 24  # mm
 RED, BLACK, GREY = (170, 0, 0), (0, 0, 0), (90, 90, 90)
 
@@ -113,7 +114,7 @@ def entry(pdf: Transcript, record: ExportInput, item: Credential, indent: float)
     pdf.set_x(left)
     status = STATUS.get(item.status, item.status)
     pdf.write_line(f"Status: {status}", style="B", width=width,
-                   color=BLACK if item.status == "active" else RED)
+                   color=BLACK if item.status == ACTIVE else RED)
     pdf.set_x(left)
     pdf.write_line(f"Verify: {verify}", size=8, color=GREY, width=width, link=verify)
     pdf.set_y(max(pdf.get_y(), top + QR_SIZE) + 4)
