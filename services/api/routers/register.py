@@ -13,6 +13,7 @@ from ledger.register_search import (
     ProviderFilters,
 )
 from services.api.deps import LedgerDep, MinPosition
+from services.api.responses import FastJSONResponse
 from services.api.schemas import LANGUAGE_TAG
 
 router = APIRouter(prefix="/v1", tags=["register"])
@@ -43,7 +44,8 @@ def register_programmes(
         ects_min=ects_min, ects_max=ects_max, language=language,
         participation_form=participation_form, status=tuple(status or ("approved",)),
         include_history=include_history)
-    return ledger.public_register.programmes(filters, limit=limit, cursor=cursor)
+    return FastJSONResponse(ledger.public_register.programmes(filters, limit=limit,
+                                                              cursor=cursor))
 
 
 @router.get("/register/providers")
@@ -56,7 +58,8 @@ def register_providers(
     filters = ProviderFilters(q=q, provider_id=provider_id,
                               status=tuple(status or ("accredited",)),
                               include_history=include_history)
-    return ledger.public_register.providers(filters, limit=limit, cursor=cursor)
+    return FastJSONResponse(ledger.public_register.providers(filters, limit=limit,
+                                                             cursor=cursor))
 
 
 @router.get("/register/microcredentials/{programme_id}")
@@ -76,8 +79,9 @@ def pathway(pathway_id: str, ledger: LedgerDep, min_position: MinPosition = None
     return _found(ledger.public_register.pathway(pathway_id), f"pathway {pathway_id} not found")
 
 
-def _found(entry: dict | None, missing: str) -> dict:
-    """The entry, or a 404 saying what is missing."""
+def _found(entry: dict | None, missing: str) -> FastJSONResponse:
+    """The entry, or a 404 saying what is missing. Answered as it is: the register's entries
+    are JSON already, and FastAPI's generic encoding of a page took longer than its reads."""
     if entry is None:
         raise NotFound(missing)
-    return entry
+    return FastJSONResponse(entry)
