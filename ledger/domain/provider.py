@@ -46,18 +46,10 @@ class Provider(Aggregate):
             provider.accreditations.append({"valid_from": self.valid_from,
                                             "valid_until": self.valid_until})
 
-    class AccreditationRenewed(Event):
-        TOPIC = "ledger.AccreditationRenewed"
-        valid_from: IsoDate
-        valid_until: IsoDate
-        scope: str | None
-        decision_reference: str | None
-        actor: str
-        effective_on: IsoDate
+    class AccreditationRenewed(Accredited):
+        """A further accreditation window: the same fields and effect as the first."""
 
-        def apply(self, provider: "Provider") -> None:
-            provider.accreditations.append({"valid_from": self.valid_from,
-                                            "valid_until": self.valid_until})
+        TOPIC = "ledger.AccreditationRenewed"
 
     class AccreditationWithdrawn(Event):
         TOPIC = "ledger.AccreditationWithdrawn"
