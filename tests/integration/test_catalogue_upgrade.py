@@ -8,9 +8,6 @@ join the same history. The store is made by running that release's own code, fro
 import base64
 import json
 import os
-import subprocess
-import tarfile
-from io import BytesIO
 from pathlib import Path
 from uuid import UUID
 
@@ -25,8 +22,7 @@ from ledger.domain import catalogue
 from ledger.domain.actors import Actor
 from ledger.projections.envelope import from_row
 from ledger.projections.replay import Replayer
-from tests.conftest import ROOT
-from tests.integration.test_upgrade import _environment, _run_previous, _settings
+from tests.releases import release_code, release_environment, run_release, store_settings
 
 # The last commit of main whose events are stored under module-path topics.
 MODULE_PATH_RELEASE = "8e56d95"
@@ -53,15 +49,7 @@ ledger.close()
 
 @pytest.fixture(scope="module")
 def module_path_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    found = subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e",
-                            f"{MODULE_PATH_RELEASE}^{{commit}}"], capture_output=True)
-    assert found.returncode == 0, f"commit {MODULE_PATH_RELEASE} is not in this clone"
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", MODULE_PATH_RELEASE, "ledger",
-                              "services"], check=True, capture_output=True).stdout
-    folder = tmp_path_factory.mktemp("module-path-release")
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(folder, filter="data")
-    return folder
+    return release_code(MODULE_PATH_RELEASE, tmp_path_factory.mktemp("module-path-release"))
 
 
 def _json(value: object) -> object:
@@ -74,11 +62,11 @@ def test_a_store_with_module_path_topics_replays_to_the_same_read_models(
         kind: str, module_path_release: Path, tmp_path: Path,
         request: pytest.FixtureRequest) -> None:
     key = base64.b64encode(os.urandom(32)).decode()
-    old = _settings(kind, tmp_path / "old", request, key, "catalogue")
-    env = _environment(old)
-    _run_previous(module_path_release, env, "-c", "from ledger.cli import main; main()", "demo",
+    old = store_settings(kind, tmp_path / "old", request, key, "catalogue")
+    env = release_environment(old)
+    run_release(module_path_release, env, "-c", "from ledger.cli import main; main()", "demo",
                   "--data-dir", str(old.data_dir))
-    before = json.loads(_run_previous(module_path_release, env, "-c", DUMP))
+    before = json.loads(run_release(module_path_release, env, "-c", DUMP))
     assert before["chain"]["ok"] and len(before["transcripts"]) > 10
 
     ledger = bootstrap(old, run_projections=False)

@@ -10,8 +10,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import tarfile
-from io import BytesIO
 from pathlib import Path
 
 import psycopg
@@ -23,7 +21,7 @@ from ledger.bootstrap import bootstrap
 from ledger.config import Settings
 from ledger.domain.actors import Actor
 from ledger.store.migrations import Migrator
-from tests.conftest import ROOT, STANDARDS, _with_database
+from tests.releases import release_code, release_environment, run_release, store_settings
 
 # The last release of main before versioned migrations (its tables: CREATE ... IF NOT EXISTS).
 PREVIOUS_RELEASE = "c31ff3c"
@@ -61,34 +59,7 @@ ledger.close()
 @pytest.fixture(scope="module")
 def previous_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The previous release's ledger and services packages, from this repository's history."""
-    found = subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e",
-                            f"{PREVIOUS_RELEASE}^{{commit}}"], capture_output=True)
-    assert found.returncode == 0, (f"commit {PREVIOUS_RELEASE} is not in this clone: the "
-                                   "upgrade test needs the history (git fetch --unshallow)")
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", PREVIOUS_RELEASE, "ledger",
-                              "services"], check=True, capture_output=True).stdout
-    folder = tmp_path_factory.mktemp("previous-release")
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(folder, filter="data")
-    return folder
-
-
-def _run_previous(code: Path, env: dict[str, str], *args: str) -> str:
-    """Run the previous release's code (its packages first on the path) and return stdout."""
-    done = subprocess.run([sys.executable, *args], cwd=code, capture_output=True, text=True,
-                          env={**env, "PYTHONPATH": str(code)}, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
-
-
-def _environment(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PYTHONPATH")}
-    env.update(LEDGER_MASTER_KEY=settings.master_key, LEDGER_DATA_DIR=str(settings.data_dir),
-               LEDGER_STANDARDS_DIR=str(STANDARDS))
-    env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
-    if settings.database_url:
-        env["DATABASE_URL"] = settings.database_url
-    return env
+    return release_code(PREVIOUS_RELEASE, tmp_path_factory.mktemp("previous-release"))
 
 
 def _schema(settings: Settings) -> list[tuple]:
@@ -140,35 +111,16 @@ def _count(settings: Settings, table: str) -> int:
         return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
-def _settings(kind: str, folder: Path, request: pytest.FixtureRequest, key: str,
-              name: str) -> Settings:
-    url = None
-    if kind == "postgres":
-        cluster = request.getfixturevalue("cluster_url")
-        database = f"t_upgrade_{name}_{os.urandom(4).hex()}"
-        with psycopg.connect(cluster, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{database}"')
-        request.addfinalizer(lambda: _drop(cluster, database))
-        url = _with_database(cluster, database)
-    return Settings(database_url=url, data_dir=folder, master_key=key, standards_dir=STANDARDS,
-                    kafka_bootstrap_servers=None, read_wait_seconds=10)
-
-
-def _drop(cluster: str, database: str) -> None:
-    with psycopg.connect(cluster, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-
-
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
 def test_a_store_of_the_previous_release_upgrades_in_place(
         kind: str, previous_release: Path, tmp_path: Path,
         request: pytest.FixtureRequest) -> None:
     key = base64.b64encode(os.urandom(32)).decode()
-    old = _settings(kind, tmp_path / "old", request, key, "old")
-    env = _environment(old)
-    _run_previous(previous_release, env, "-c", "from ledger.cli import main; main()", "demo",
+    old = store_settings(kind, tmp_path / "old", request, key, "old")
+    env = release_environment(old)
+    run_release(previous_release, env, "-c", "from ledger.cli import main; main()", "demo",
                   "--data-dir", str(old.data_dir))
-    before = json.loads(_run_previous(previous_release, env, "-c", DUMP))
+    before = json.loads(run_release(previous_release, env, "-c", DUMP))
     assert len(before) > 10
     old_schema = _schema(old)
     register_rows = _count(old, REMADE)
@@ -206,7 +158,7 @@ def test_a_store_of_the_previous_release_upgrades_in_place(
     assert {row[1] if kind == "sqlite" else row[0] for row in upgraded
             if row not in old_schema} == (ONLY_BY_THE_EXPORTER[kind] | BY_MIGRATION_2[kind]
                                           | {ALTERED_BY_MIGRATION_3})
-    fresh = _settings(kind, tmp_path / "fresh", request, key, "fresh")
+    fresh = store_settings(kind, tmp_path / "fresh", request, key, "fresh")
     bootstrap(fresh, run_projections=False).close()
     assert _schema(fresh) == upgraded, "migration 1 is the previous release's schema"
 
