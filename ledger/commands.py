@@ -29,7 +29,7 @@ Run = Callable[[UnitOfWork], Outcome]
 
 def register_provider(actor: Actor, details: dict[str, Any]) -> Run:
     def run(uow: UnitOfWork) -> Outcome:
-        provider = Provider.register(actor=actor, today=uow.today.isoformat(), **details)
+        provider = Provider.register(actor=actor, today=uow.today, **details)
         uow.add(provider)
         return Outcome(201, {"id": str(provider.id), **details})
     return run
@@ -57,7 +57,7 @@ def submit_programme(actor: Actor, provider_id: str, specification: dict[str, An
         uow.get(Provider, provider_id, "provider")
         programme = MicroCredential.submit(actor=actor, provider_id=provider_id,
                                            specification=specification,
-                                           today=uow.today.isoformat())
+                                           today=uow.today)
         uow.add(programme)
         return Outcome(201, {"id": str(programme.id), "status": programme.status,
                              "provider_id": provider_id})
@@ -76,7 +76,7 @@ def decide_programme(actor: Actor, programme_id: str, decision: str,
             programme.withdraw(actor=actor, reason=details["reason"],
                                effective_on=details["effective_on"])
         else:
-            programme.reject(actor=actor, reason=details["reason"], today=uow.today.isoformat())
+            programme.reject(actor=actor, reason=details["reason"], today=uow.today)
         return Outcome(200, {"id": programme_id, "status": programme.status})
     return run
 
@@ -88,7 +88,7 @@ def define_pathway(actor: Actor, details: dict[str, Any]) -> Run:
             programme = uow.get(MicroCredential, programme_id, "microcredential")
             if programme.provider_id != details["provider_id"]:
                 raise NotFound(f"microcredential {programme_id} not found for this provider")
-        pathway = Pathway.define(actor=actor, today=uow.today.isoformat(), **details)
+        pathway = Pathway.define(actor=actor, today=uow.today, **details)
         uow.add(pathway)
         return Outcome(201, {"id": str(pathway.id), **details})
     return run
@@ -108,7 +108,7 @@ def enrol_learner(actor: Actor, vault: Vault, personal: dict[str, Any]) -> Run:
                 raise RuleViolation("a learner with this national id is already enrolled with "
                                     "another name or birth date; check the details sent")
             return Outcome(200, {"id": existing}, personal_data_of=existing)
-        record = LearnerRecord.enrol(actor=actor, today=uow.today.isoformat())
+        record = LearnerRecord.enrol(actor=actor, today=uow.today)
         uow.add(record)
         uow.after_insert(lambda cursor, _: vault.write(cursor, record.id, personal))
         return Outcome(201, {"id": str(record.id)}, personal_data_of=str(record.id))
@@ -123,7 +123,7 @@ def erase_learner(actor: Actor, vault: Vault, principals: Principals, learner_id
     def run(uow: UnitOfWork) -> Outcome:
         check_role(actor, "admin")
         record = uow.get(LearnerRecord, learner_id, "learner")
-        record.erase(actor=actor, reason=reason, today=uow.today.isoformat())
+        record.erase(actor=actor, reason=reason, today=uow.today)
         subject = str(record.id)
 
         def destroy(cursor: Cursor, _: Any) -> None:
@@ -187,8 +187,8 @@ def change_status(actor: Actor, database: Database, credential_id: str, action: 
     def run(uow: UnitOfWork) -> Outcome:
         record = _record_holding(uow, database, credential_id)
         getattr(record, action)(actor=actor, credential_id=credential_id, reason=reason,
-                                today=uow.today.isoformat())
-        status = record.credentials[credential_id]["status"]
+                                today=uow.today)
+        status = record.credentials[credential_id].status
         return Outcome(200, {"id": credential_id, "status": status})
     return run
 
@@ -198,7 +198,7 @@ def share_credential(actor: Actor, database: Database, credential_id: str,
     def run(uow: UnitOfWork) -> Outcome:
         record = _record_holding(uow, database, credential_id)
         record.share(actor=actor, credential_id=credential_id, shared=shared,
-                     today=uow.today.isoformat())
+                     today=uow.today)
         return Outcome(200, {"id": credential_id, "shared": shared})
     return run
 
@@ -208,12 +208,12 @@ def correct_credential(actor: Actor, database: Database, credential_id: str,
     def run(uow: UnitOfWork) -> Outcome:
         record = _record_holding(uow, database, credential_id)
         credential = record.credential(credential_id)
-        provider = uow.get(Provider, credential["provider_id"], "provider")
-        programme = (uow.get(MicroCredential, credential["programme_id"], "microcredential")
-                     if credential["kind"] == "credential" else None)
+        provider = uow.get(Provider, credential.provider_id, "provider")
+        programme = (uow.get(MicroCredential, credential.programme_id, "microcredential")
+                     if credential.programme_id else None)
         record.correct(actor=actor, credential_id=credential_id, changes=changes,
                        reason=reason, provider=provider, programme=programme, today=uow.today)
-        return Outcome(200, {"id": credential_id, "status": credential["status"],
+        return Outcome(200, {"id": credential_id, "status": credential.status,
                              "corrected": sorted(changes)})
     return run
 

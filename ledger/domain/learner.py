@@ -19,12 +19,12 @@ from ledger.domain.actors import (
 )
 from ledger.domain.dates import IsoDate, check_not_in_future
 from ledger.domain.errors import NotFound, RuleViolation
+from ledger.domain.holdings import CORRECTABLE, HeldCredential, HeldRecognition
 from ledger.domain.pathway import Pathway
 from ledger.domain.programme import MicroCredential
 from ledger.domain.provider import Provider
 from ledger.domain.status import ACTIVE, REVOKED, SUSPENDED, UNDER_REVIEW, CredentialStatus
 
-CORRECTABLE = ("awarded_on", "grade", "assessment")
 # Why a record was erased: GDPR Art. 17(1) grounds as codes. Never free text: the event is
 # immutable, so a reason could otherwise carry the very personal data being erased.
 ERASURE_GROUNDS = ("data_subject_request", "consent_withdrawn", "objection",
@@ -64,12 +64,11 @@ class LearnerRecord(Aggregate):
         status_index: int | None = None
 
         def apply(self, record: "LearnerRecord") -> None:
-            record.credentials[self.credential_id] = {
-                "id": self.credential_id, "kind": "credential", "provider_id": self.provider_id,
-                "programme_id": self.programme_id, "title": self.title, "ects": self.ects,
-                "eqf_level": self.eqf_level, "awarded_on": self.awarded_on, "grade": self.grade,
-                "assessment": self.assessment, "status": ACTIVE, "stacks": [],
-            }
+            record.credentials[self.credential_id] = HeldCredential(
+                id=self.credential_id, kind="credential", provider_id=self.provider_id,
+                programme_id=self.programme_id, title=self.title, ects=self.ects,
+                eqf_level=self.eqf_level, awarded_on=self.awarded_on, grade=self.grade,
+                assessment=self.assessment)
 
     class CredentialStacked(Event):
         TOPIC = "ledger.CredentialStacked"
@@ -86,14 +85,13 @@ class LearnerRecord(Aggregate):
         status_index: int | None = None
 
         def apply(self, record: "LearnerRecord") -> None:
-            record.credentials[self.credential_id] = {
-                "id": self.credential_id, "kind": "stack", "provider_id": self.provider_id,
-                "pathway_id": self.pathway_id, "title": self.title, "ects": self.ects,
-                "eqf_level": self.eqf_level, "awarded_on": self.awarded_on, "status": ACTIVE,
-                "components": self.component_ids, "stacks": [],
-            }
+            record.credentials[self.credential_id] = HeldCredential(
+                id=self.credential_id, kind="stack", provider_id=self.provider_id,
+                pathway_id=self.pathway_id, title=self.title, ects=self.ects,
+                eqf_level=self.eqf_level, awarded_on=self.awarded_on,
+                components=list(self.component_ids))
             for component_id in self.component_ids:
-                record.credentials[component_id]["stacks"].append(self.credential_id)
+                record.credentials[component_id].stacks.append(self.credential_id)
 
     class CredentialRevoked(Event):
         TOPIC = "ledger.CredentialRevoked"
@@ -103,7 +101,7 @@ class LearnerRecord(Aggregate):
         effective_on: IsoDate
 
         def apply(self, record: "LearnerRecord") -> None:
-            record.credentials[self.credential_id]["status"] = REVOKED
+            record.credentials[self.credential_id].status = REVOKED
 
     class CredentialSuspended(Event):
         TOPIC = "ledger.CredentialSuspended"
@@ -113,7 +111,7 @@ class LearnerRecord(Aggregate):
         effective_on: IsoDate
 
         def apply(self, record: "LearnerRecord") -> None:
-            record.credentials[self.credential_id]["status"] = SUSPENDED
+            record.credentials[self.credential_id].status = SUSPENDED
 
     class CredentialReinstated(Event):
         TOPIC = "ledger.CredentialReinstated"
@@ -123,7 +121,7 @@ class LearnerRecord(Aggregate):
         effective_on: IsoDate
 
         def apply(self, record: "LearnerRecord") -> None:
-            record.credentials[self.credential_id]["status"] = ACTIVE
+            record.credentials[self.credential_id].status = ACTIVE
 
     class StackPutUnderReview(Event):
         TOPIC = "ledger.StackPutUnderReview"
@@ -133,7 +131,7 @@ class LearnerRecord(Aggregate):
         effective_on: IsoDate
 
         def apply(self, record: "LearnerRecord") -> None:
-            record.credentials[self.credential_id]["status"] = UNDER_REVIEW
+            record.credentials[self.credential_id].status = UNDER_REVIEW
 
     class CredentialCorrected(Event):
         TOPIC = "ledger.CredentialCorrected"
@@ -145,7 +143,7 @@ class LearnerRecord(Aggregate):
         effective_on: IsoDate
 
         def apply(self, record: "LearnerRecord") -> None:
-            record.credentials[self.credential_id].update(self.changes)
+            record.credentials[self.credential_id].corrected(self.changes)
 
     class CredentialShared(Event):
         TOPIC = "ledger.CredentialShared"
@@ -154,7 +152,7 @@ class LearnerRecord(Aggregate):
         effective_on: IsoDate
 
         def apply(self, record: "LearnerRecord") -> None:
-            record.credentials[self.credential_id]["shared"] = True
+            record.credentials[self.credential_id].shared = True
 
     class CredentialUnshared(Event):
         TOPIC = "ledger.CredentialUnshared"
@@ -163,7 +161,7 @@ class LearnerRecord(Aggregate):
         effective_on: IsoDate
 
         def apply(self, record: "LearnerRecord") -> None:
-            record.credentials[self.credential_id]["shared"] = False
+            record.credentials[self.credential_id].shared = False
 
     class RecognitionRecorded(Event):
         TOPIC = "ledger.RecognitionRecorded"
@@ -179,8 +177,8 @@ class LearnerRecord(Aggregate):
         effective_on: IsoDate
 
         def apply(self, record: "LearnerRecord") -> None:
-            record.recognitions.append({"id": self.recognition_id,
-                                        "credential_id": self.credential_id})
+            record.recognitions.append(HeldRecognition(self.recognition_id,
+                                                       self.credential_id))
 
     class RecordErased(Event):
         TOPIC = "ledger.RecordErased"
@@ -192,13 +190,14 @@ class LearnerRecord(Aggregate):
             record.erased = True
 
     def __init__(self) -> None:
-        self.credentials: dict[str, dict[str, Any]] = {}
-        self.recognitions: list[dict[str, Any]] = []
+        self.credentials: dict[str, HeldCredential] = {}
+        self.recognitions: list[HeldRecognition] = []
         self.erased = False
 
     @classmethod
-    def enrol(cls, *, actor: Actor, today: str) -> "LearnerRecord":
-        return cls._create(cls.Enrolled, actor=actor.principal_id, effective_on=today)
+    def enrol(cls, *, actor: Actor, today: date) -> "LearnerRecord":
+        return cls._create(cls.Enrolled, actor=actor.principal_id,
+                           effective_on=today.isoformat())
 
     # -- issuing ---------------------------------------------------------------------------
 
@@ -237,27 +236,27 @@ class LearnerRecord(Aggregate):
         if not component_ids or len(set(component_ids)) != len(component_ids):
             raise RuleViolation("a stack needs distinct components")
         components = [self.check_stackable(cid, str(pathway.id)) for cid in component_ids]
-        ects = sum(c["ects"] for c in components)
-        pathway.check_satisfied_by([c["programme_id"] for c in components], ects)
+        ects = sum(c.ects for c in components)
+        pathway.check_satisfied_by([c.programme_id for c in components], ects)
         self.trigger_event(
             self.CredentialStacked,
             credential_id=stack_id, pathway_id=str(pathway.id), provider_id=provider_id,
-            title=pathway.title, ects=ects, eqf_level=max(c["eqf_level"] for c in components),
+            title=pathway.title, ects=ects, eqf_level=max(c.eqf_level for c in components),
             component_ids=component_ids, awarded_on=awarded_on, actor=actor.principal_id,
             effective_on=awarded_on, status_index=status_index() if status_index else None,
         )
 
-    def check_stackable(self, credential_id: str, pathway_id: str) -> dict[str, Any]:
+    def check_stackable(self, credential_id: str, pathway_id: str) -> HeldCredential:
         component = self.credentials.get(credential_id)
         if component is None:
             raise RuleViolation(f"credential {credential_id} is not this learner's")
-        if component["kind"] != "credential":
+        if component.kind != "credential":
             raise RuleViolation(f"credential {credential_id} is itself a stack")
-        if component["status"] != ACTIVE:
-            raise RuleViolation(f"credential {credential_id} is {component['status']}")
-        for stack_id in component["stacks"]:
+        if component.status != ACTIVE:
+            raise RuleViolation(f"credential {credential_id} is {component.status}")
+        for stack_id in component.stacks:
             stack = self.credentials[stack_id]
-            if stack["pathway_id"] == pathway_id and stack["status"] != REVOKED:
+            if stack.pathway_id == pathway_id and stack.status != REVOKED:
                 raise RuleViolation(
                     f"credential {credential_id} is already part of stack {stack_id}"
                 )
@@ -265,52 +264,53 @@ class LearnerRecord(Aggregate):
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def credential(self, credential_id: str) -> dict[str, Any]:
+    def credential(self, credential_id: str) -> HeldCredential:
         try:
             return self.credentials[credential_id]
         except KeyError:
             raise NotFound(f"credential {credential_id} not found") from None
 
     def _check_lifecycle(self, actor: Actor, credential_id: str,
-                         allowed: tuple[CredentialStatus, ...], action: str) -> dict[str, Any]:
+                         allowed: tuple[CredentialStatus, ...], action: str) -> HeldCredential:
         credential = self.credential(credential_id)
-        check_can_act_on_credential(actor, credential["provider_id"])
-        if credential["status"] not in allowed:
-            raise RuleViolation(f"a {credential['status']} credential cannot be {action}")
+        check_can_act_on_credential(actor, credential.provider_id)
+        if credential.status not in allowed:
+            raise RuleViolation(f"a {credential.status} credential cannot be {action}")
         return credential
 
-    def revoke(self, *, actor: Actor, credential_id: str, reason: str, today: str) -> None:
+    def revoke(self, *, actor: Actor, credential_id: str, reason: str, today: date) -> None:
         self._check_lifecycle(actor, credential_id, (ACTIVE, SUSPENDED, UNDER_REVIEW),
                               "revoked")
         self.trigger_event(self.CredentialRevoked, credential_id=credential_id, reason=reason,
-                           actor=actor.principal_id, effective_on=today)
+                           actor=actor.principal_id, effective_on=today.isoformat())
         # The cascade: every live stack built on this credential goes under review, in
         # the same save as the revocation.
-        for stack_id in self.credentials[credential_id]["stacks"]:
-            if self.credentials[stack_id]["status"] in (ACTIVE, SUSPENDED):
+        for stack_id in self.credentials[credential_id].stacks:
+            if self.credentials[stack_id].status in (ACTIVE, SUSPENDED):
                 self.trigger_event(self.StackPutUnderReview, credential_id=stack_id,
                                    cause=credential_id, actor=actor.principal_id,
-                                   effective_on=today)
+                                   effective_on=today.isoformat())
 
-    def suspend(self, *, actor: Actor, credential_id: str, reason: str, today: str) -> None:
+    def suspend(self, *, actor: Actor, credential_id: str, reason: str, today: date) -> None:
         self._check_lifecycle(actor, credential_id, (ACTIVE,), "suspended")
         self.trigger_event(self.CredentialSuspended, credential_id=credential_id, reason=reason,
-                           actor=actor.principal_id, effective_on=today)
+                           actor=actor.principal_id, effective_on=today.isoformat())
 
-    def reinstate(self, *, actor: Actor, credential_id: str, reason: str, today: str) -> None:
+    def reinstate(self, *, actor: Actor, credential_id: str, reason: str, today: date) -> None:
         credential = self.credential(credential_id)
         # A stack under review after a component's revocation is reinstated by its issuer.
-        allowed = (SUSPENDED, UNDER_REVIEW) if credential["kind"] == "stack" else (SUSPENDED,)
+        allowed = (SUSPENDED, UNDER_REVIEW) if credential.kind == "stack" else (SUSPENDED,)
         self._check_lifecycle(actor, credential_id, allowed, "reinstated")
         self.trigger_event(self.CredentialReinstated, credential_id=credential_id,
-                           reason=reason, actor=actor.principal_id, effective_on=today)
+                           reason=reason, actor=actor.principal_id,
+                           effective_on=today.isoformat())
 
     def correct(self, *, actor: Actor, credential_id: str, changes: dict[str, Any],
                 reason: str, provider: Provider, programme: MicroCredential | None,
                 today: date) -> None:
         credential = self.credential(credential_id)
-        check_acts_for_provider(actor, credential["provider_id"])
-        if credential["status"] == REVOKED:
+        check_acts_for_provider(actor, credential.provider_id)
+        if credential.status == REVOKED:
             raise RuleViolation("a revoked credential cannot be corrected")
         unknown = set(changes) - set(CORRECTABLE)
         if unknown or not changes:
@@ -321,25 +321,22 @@ class LearnerRecord(Aggregate):
             provider.check_accredited_on(awarded_on)
             if programme is not None:
                 programme.check_awardable(str(provider.id), awarded_on)
-        previous = {field: credential.get(field) for field in changes}
+        previous = {field: getattr(credential, field) for field in changes}
         self.trigger_event(self.CredentialCorrected, credential_id=credential_id,
                            changes=changes, previous=previous, reason=reason,
                            actor=actor.principal_id, effective_on=today.isoformat())
 
     # -- sharing ---------------------------------------------------------------------------
 
-    def share(self, *, actor: Actor, credential_id: str, shared: bool, today: str) -> None:
+    def share(self, *, actor: Actor, credential_id: str, shared: bool, today: date) -> None:
         """The learner decides whether anyone may fetch the credential's signed export."""
         credential = self.credential(credential_id)
         check_is_learner(actor, str(self.id))
-        if credential.get("shared", False) == shared:
+        if credential.shared == shared:
             return  # already so: nothing to record
-        if shared:
-            self.trigger_event(self.CredentialShared, credential_id=credential_id,
-                               actor=actor.principal_id, effective_on=today)
-        else:
-            self.trigger_event(self.CredentialUnshared, credential_id=credential_id,
-                               actor=actor.principal_id, effective_on=today)
+        event = self.CredentialShared if shared else self.CredentialUnshared
+        self.trigger_event(event, credential_id=credential_id, actor=actor.principal_id,
+                           effective_on=today.isoformat())
 
     # -- recognition -----------------------------------------------------------------------
 
@@ -350,10 +347,10 @@ class LearnerRecord(Aggregate):
         self.check_not_erased()
         if decision not in DECISIONS:
             raise RuleViolation(f"decision must be one of {', '.join(DECISIONS)}")
-        if credential["status"] == REVOKED:
+        if credential.status == REVOKED:
             raise RuleViolation("a revoked credential cannot be recognised")
         check_not_in_future(decided_on, today, "decided_on")
-        if ects_recognised is not None and ects_recognised > credential["ects"]:
+        if ects_recognised is not None and ects_recognised > credential.ects:
             raise RuleViolation("ects_recognised exceeds the credential's ECTS")
         self.trigger_event(
             self.RecognitionRecorded,
@@ -369,7 +366,7 @@ class LearnerRecord(Aggregate):
         if self.erased:
             raise RuleViolation("this learner's record was erased: nothing new is recorded in it")
 
-    def erase(self, *, actor: Actor, reason: str, today: str) -> None:
+    def erase(self, *, actor: Actor, reason: str, today: date) -> None:
         """The learner's personal data is destroyed (by the caller, in the same transaction);
         the record keeps its credentials, anonymous, so that statistics and verification stay
         true. Only an administrator erases; a record is erased once."""
@@ -379,4 +376,4 @@ class LearnerRecord(Aggregate):
         if reason not in ERASURE_GROUNDS:
             raise RuleViolation(f"reason must be one of {', '.join(ERASURE_GROUNDS)}")
         self.trigger_event(self.RecordErased, reason=reason, actor=actor.principal_id,
-                           effective_on=today)
+                           effective_on=today.isoformat())

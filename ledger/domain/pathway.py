@@ -1,6 +1,7 @@
 """Pathway: the rule by which component credentials stack into a larger one."""
 
 from collections.abc import Sequence
+from datetime import date
 
 from eventsourcing.domain import Aggregate
 
@@ -53,7 +54,7 @@ class Pathway(Aggregate):
 
     @classmethod
     def define(cls, *, actor: Actor, provider_id: str, title: str, components: list[str],
-               min_ects: float | None, min_components: int | None, today: str) -> "Pathway":
+               min_ects: float | None, min_components: int | None, today: date) -> "Pathway":
         check_acts_for_provider(actor, provider_id)
         if len(set(components)) != len(components):
             raise RuleViolation("a pathway lists each component programme once")
@@ -62,12 +63,12 @@ class Pathway(Aggregate):
         return cls._create(cls.Defined, provider_id=provider_id, title=title,
                            components=components, min_ects=min_ects,
                            min_components=min_components, actor=actor.principal_id,
-                           effective_on=today)
+                           effective_on=today.isoformat())
 
-    def retire(self, *, actor: Actor, reason: str, today: str) -> None:
+    def retire(self, *, actor: Actor, reason: str, today: date) -> None:
         check_acts_for_provider(actor, self.provider_id)
         self.trigger_event(self.Retired, reason=reason, actor=actor.principal_id,
-                           effective_on=today)
+                           effective_on=today.isoformat())
 
     def check_satisfied_by(self, programmes: Sequence[str], ects: float) -> None:
         """Components are given by their programme ids; `ects` is their total."""

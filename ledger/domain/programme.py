@@ -1,7 +1,7 @@
 """MicroCredential: a programme's specification (the EU Annex I elements) and its QA decisions."""
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from eventsourcing.domain import Aggregate
 
@@ -9,6 +9,8 @@ from ledger.domain.accreditation import Ending, Window, held_on
 from ledger.domain.actors import Actor, check_acts_for_provider, check_role
 from ledger.domain.dates import IsoDate, check_not_in_future
 from ledger.domain.errors import RuleViolation
+
+ProgrammeStatus = Literal["submitted", "approved", "rejected", "withdrawn"]
 
 # NZQA-style review cycle: an approval is reviewed at the latest three years after it.
 LONGEST_REVIEW_CYCLE_YEARS = 3
@@ -75,17 +77,17 @@ class MicroCredential(Aggregate):
     def __init__(self) -> None:
         self.provider_id = ""
         self.specification: dict[str, Any] = {}
-        self.status = "submitted"
+        self.status: ProgrammeStatus = "submitted"
         self.approvals: list[Window] = []
         self.endings: list[Ending] = []
 
     @classmethod
     def submit(cls, *, actor: Actor, provider_id: str, specification: dict[str, Any],
-               today: str) -> "MicroCredential":
+               today: date) -> "MicroCredential":
         check_acts_for_provider(actor, provider_id)
         return cls._create(cls.Submitted, provider_id=provider_id,
                            specification=specification, actor=actor.principal_id,
-                           effective_on=today)
+                           effective_on=today.isoformat())
 
     @property
     def title(self) -> str:
@@ -104,12 +106,12 @@ class MicroCredential(Aggregate):
         self.trigger_event(self.Approved, approved_on=approved_on, review_due=review_due,
                            actor=actor.principal_id, effective_on=approved_on)
 
-    def reject(self, *, actor: Actor, reason: str, today: str) -> None:
+    def reject(self, *, actor: Actor, reason: str, today: date) -> None:
         check_role(actor, "qa_body")
         if self.status != "submitted":
             raise RuleViolation(f"a {self.status} programme cannot be rejected")
         self.trigger_event(self.Rejected, reason=reason, actor=actor.principal_id,
-                           effective_on=today)
+                           effective_on=today.isoformat())
 
     def withdraw(self, *, actor: Actor, reason: str, effective_on: str) -> None:
         if actor.role != "qa_body":

@@ -1,5 +1,7 @@
 """Provider: an organisation registered with the QA body, and its accreditation history."""
 
+from datetime import date
+
 from eventsourcing.domain import Aggregate
 
 from ledger.domain.accreditation import Ending, Window, held_on
@@ -70,12 +72,12 @@ class Provider(Aggregate):
         self.withdrawals: list[Ending] = []
 
     @classmethod
-    def register(cls, *, actor: Actor, today: str, **details: str | None) -> "Provider":
+    def register(cls, *, actor: Actor, today: date, **details: str | None) -> "Provider":
         check_role(actor, "admin", "qa_body")
         if details.get("kind") not in KINDS:
             raise RuleViolation(f"kind must be one of {', '.join(KINDS)}")
         return cls._create(cls.Registered, **details, actor=actor.principal_id,
-                           effective_on=today)
+                           effective_on=today.isoformat())
 
     def accredit(
         self,

@@ -135,8 +135,8 @@ def test_a_failing_command_does_not_fail_the_rest_of_its_batch(ledger):
     assert issued.result(WAIT).status == 201
     assert suspended.result(WAIT).body["status"] == "suspended"
     record = ledger.app.repository.get(uuid.UUID(world["learner_id"]))
-    assert record.credentials[issued.result().body["id"]]["status"] == "active"
-    assert record.credentials[active]["status"] == "suspended"
+    assert record.credentials[issued.result().body["id"]].status == "active"
+    assert record.credentials[active].status == "suspended"
 
 
 def test_concurrent_enrolments_with_one_national_id_make_one_learner(api):
@@ -255,7 +255,7 @@ def test_two_ledgers_alternating_on_one_learner_see_each_others_writes(two_calle
     for ledger in (pg_ledger, other_ledger):
         record = ledger.app.repository.get(uuid.UUID(world.learner_id))
         assert len(record.credentials) == 12
-        assert record.credentials[x]["status"] == "revoked"
+        assert record.credentials[x].status == "revoked"
     assert count_events(pg_ledger, "CredentialRevoked") == 1
     assert count_events(pg_ledger, "CredentialSuspended") == 2
 
@@ -307,7 +307,7 @@ def test_a_batch_that_conflicts_with_another_writer_fails_only_the_stale_command
     assert same_learner.result(WAIT).status == 201
     assert other.result(WAIT).status == 201
     record = pg_ledger.app.repository.get(uuid.UUID(learner))
-    assert record.credentials[x]["status"] == "revoked"
+    assert record.credentials[x].status == "revoked"
     assert same_learner.result().body["id"] in record.credentials
     other_record = pg_ledger.app.repository.get(uuid.UUID(other_learner))
     assert list(other_record.credentials) == [other.result().body["id"]]
@@ -344,7 +344,7 @@ def test_a_write_that_keeps_losing_to_another_writer_is_a_409_conflict(pg_ledger
     error = _error(future)
     assert isinstance(error, Conflict), repr(error)
     record = pg_ledger.app.repository.get(learner)
-    assert record.credentials[y]["status"] == "active"
+    assert record.credentials[y].status == "active"
     assert count_events(pg_ledger, "CredentialSuspended") == suspended_before
     assert count_events(pg_ledger, "CredentialIssued") == issued_before + len(attempts)
 

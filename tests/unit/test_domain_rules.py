@@ -34,7 +34,8 @@ def register(
     name: str = "Tbilisi State University", kind: str = "higher_education", actor: Actor = ADMIN
 ) -> Provider:
     return Provider.register(
-        actor=actor, today="2020-01-01", name=name, country="GE", kind=kind, legal_identifier=None
+        actor=actor, today=date(2020, 1, 1), name=name, country="GE", kind=kind,
+        legal_identifier=None,
     )
 
 
@@ -59,7 +60,7 @@ def submitted(provider: Provider, **spec) -> MicroCredential:
         actor=acting_for(provider),
         provider_id=str(provider.id),
         specification={**SPEC, **spec},
-        today="2023-12-01",
+        today=date(2023, 12, 1),
     )
 
 
@@ -79,7 +80,7 @@ class School:
         self.actor = acting_for(self.provider)
         self.first = approved(self.provider, title="Statistics", ects=5.0)
         self.second = approved(self.provider, title="Reporting", ects=3.0, eqf_level=6)
-        self.record = LearnerRecord.enrol(actor=self.actor, today="2024-09-01")
+        self.record = LearnerRecord.enrol(actor=self.actor, today=date(2024, 9, 1))
 
     def issue(
         self,
@@ -107,7 +108,7 @@ class School:
             components=[str(self.first.id), str(self.second.id)],
             min_ects=rule.get("min_ects"),
             min_components=rule.get("min_components"),
-            today="2024-02-01",
+            today=date(2024, 2, 1),
         )
 
     def stack(self, stack_id: str, component_ids: list[str], pathway: Pathway) -> str:
@@ -128,7 +129,7 @@ class School:
         return a, b, self.stack("s", [a, b], pathway), pathway
 
     def status(self, credential_id: str) -> str:
-        return self.record.credentials[credential_id]["status"]
+        return self.record.credentials[credential_id].status
 
 
 # -- accreditation windows -----------------------------------------------------------------
@@ -284,7 +285,7 @@ def test_a_provider_submits_only_its_own_programmes():
             actor=acting_for(mine),
             provider_id=str(theirs.id),
             specification=SPEC,
-            today="2024-01-01",
+            today=date(2024, 1, 1),
         )
     assert submitted(mine).status == "submitted"
 
@@ -351,7 +352,7 @@ def test_an_approved_programme_can_be_approved_again_for_a_new_cycle():
 
 def test_a_rejected_programme_cannot_be_approved_or_awarded():
     programme = submitted(accredited())
-    programme.reject(actor=QA, reason="outcomes not assessable", today="2024-01-10")
+    programme.reject(actor=QA, reason="outcomes not assessable", today=date(2024, 1, 10))
     assert programme.status == "rejected"
     with pytest.raises(RuleViolation):
         programme.approve(actor=QA, approved_on="2024-01-15", review_due="2026-01-15",
@@ -363,14 +364,14 @@ def test_a_rejected_programme_cannot_be_approved_or_awarded():
 def test_only_a_submitted_programme_can_be_rejected():
     programme = approved(accredited())
     with pytest.raises(RuleViolation):
-        programme.reject(actor=QA, reason="second thoughts", today="2024-02-01")
+        programme.reject(actor=QA, reason="second thoughts", today=date(2024, 2, 1))
     assert programme.status == "approved"
 
 
 def test_only_the_qa_body_rejects_a_programme():
     programme = submitted(accredited())
     with pytest.raises(Forbidden):
-        programme.reject(actor=ADMIN, reason="no", today="2024-01-10")
+        programme.reject(actor=ADMIN, reason="no", today=date(2024, 1, 10))
 
 
 def test_a_withdrawal_ends_the_approval_from_its_effective_date():
@@ -414,7 +415,7 @@ def test_a_provider_defines_pathways_only_for_itself():
             components=[str(school.first.id)],
             min_ects=None,
             min_components=None,
-            today="2024-02-01",
+            today=date(2024, 2, 1),
         )
 
 
@@ -428,7 +429,7 @@ def test_a_pathway_lists_each_programme_once():
             components=[str(school.first.id)] * 2,
             min_ects=None,
             min_components=None,
-            today="2024-02-01",
+            today=date(2024, 2, 1),
         )
 
 
@@ -466,7 +467,7 @@ def test_a_min_ects_pathway_needs_enough_credit():
 def test_a_retired_pathway_is_satisfied_by_nothing():
     school = School()
     pathway = school.pathway()
-    pathway.retire(actor=school.actor, reason="replaced", today="2025-01-01")
+    pathway.retire(actor=school.actor, reason="replaced", today=date(2025, 1, 1))
     with pytest.raises(RuleViolation):
         pathway.check_satisfied_by([str(school.first.id), str(school.second.id)], 8.0)
 
@@ -474,7 +475,7 @@ def test_a_retired_pathway_is_satisfied_by_nothing():
 def test_only_its_provider_retires_a_pathway():
     pathway = School().pathway()
     with pytest.raises(Forbidden):
-        pathway.retire(actor=acting_for(accredited("Other")), reason="x", today="2025-01-01")
+        pathway.retire(actor=acting_for(accredited("Other")), reason="x", today=date(2025, 1, 1))
     assert pathway.retired is False
 
 
@@ -499,8 +500,8 @@ def test_an_issued_credential_is_active_and_records_the_award():
     school = School()
     school.issue("c1")
     credential = school.record.credential("c1")
-    assert credential["status"] == "active"
-    assert (credential["title"], credential["ects"], credential["eqf_level"]) == (
+    assert credential.status == "active"
+    assert (credential.title, credential.ects, credential.eqf_level) == (
         "Statistics",
         5.0,
         5,
@@ -567,12 +568,13 @@ def test_an_award_needs_the_programme_approved_and_in_date_on_the_award_date(awa
 def test_a_revoked_credential_cannot_be_revoked_suspended_or_reinstated_again():
     school = School()
     school.issue("c1")
-    school.record.revoke(actor=school.actor, credential_id="c1", reason="fraud", today="2025-04-01")
+    school.record.revoke(actor=school.actor, credential_id="c1", reason="fraud",
+                         today=date(2025, 4, 1))
     assert school.status("c1") == "revoked"
     for action in ("revoke", "suspend", "reinstate"):
         with pytest.raises(RuleViolation):
             getattr(school.record, action)(
-                actor=school.actor, credential_id="c1", reason="again", today="2025-04-02"
+                actor=school.actor, credential_id="c1", reason="again", today=date(2025, 4, 2)
             )
     assert school.status("c1") == "revoked"
 
@@ -581,11 +583,11 @@ def test_a_suspended_credential_is_reinstated_to_active():
     school = School()
     school.issue("c1")
     school.record.suspend(
-        actor=school.actor, credential_id="c1", reason="inquiry", today="2025-04-01"
+        actor=school.actor, credential_id="c1", reason="inquiry", today=date(2025, 4, 1)
     )
     assert school.status("c1") == "suspended"
     school.record.reinstate(
-        actor=school.actor, credential_id="c1", reason="cleared", today="2025-05-01"
+        actor=school.actor, credential_id="c1", reason="cleared", today=date(2025, 5, 1)
     )
     assert school.status("c1") == "active"
 
@@ -595,7 +597,7 @@ def test_only_a_suspended_credential_can_be_reinstated():
     school.issue("c1")
     with pytest.raises(RuleViolation):
         school.record.reinstate(
-            actor=school.actor, credential_id="c1", reason="x", today="2025-04-01"
+            actor=school.actor, credential_id="c1", reason="x", today=date(2025, 4, 1)
         )
 
 
@@ -603,11 +605,11 @@ def test_only_an_active_credential_can_be_suspended():
     school = School()
     school.issue("c1")
     school.record.suspend(
-        actor=school.actor, credential_id="c1", reason="inquiry", today="2025-04-01"
+        actor=school.actor, credential_id="c1", reason="inquiry", today=date(2025, 4, 1)
     )
     with pytest.raises(RuleViolation):
         school.record.suspend(
-            actor=school.actor, credential_id="c1", reason="again", today="2025-04-02"
+            actor=school.actor, credential_id="c1", reason="again", today=date(2025, 4, 2)
         )
 
 
@@ -615,9 +617,10 @@ def test_a_suspended_credential_can_be_revoked():
     school = School()
     school.issue("c1")
     school.record.suspend(
-        actor=school.actor, credential_id="c1", reason="inquiry", today="2025-04-01"
+        actor=school.actor, credential_id="c1", reason="inquiry", today=date(2025, 4, 1)
     )
-    school.record.revoke(actor=school.actor, credential_id="c1", reason="fraud", today="2025-05-01")
+    school.record.revoke(actor=school.actor, credential_id="c1", reason="fraud",
+                         today=date(2025, 5, 1))
     assert school.status("c1") == "revoked"
 
 
@@ -630,10 +633,10 @@ def test_the_qa_body_but_not_another_provider_changes_a_credentials_status(actio
             actor=acting_for(accredited("Other")),
             credential_id="c1",
             reason="x",
-            today="2025-04-01",
+            today=date(2025, 4, 1),
         )
     assert school.status("c1") == "active"
-    getattr(school.record, action)(actor=QA, credential_id="c1", reason="x", today="2025-04-01")
+    getattr(school.record, action)(actor=QA, credential_id="c1", reason="x", today=date(2025, 4, 1))
     assert school.status("c1") != "active"
 
 
@@ -641,7 +644,7 @@ def test_an_unknown_credential_is_not_found():
     school = School()
     with pytest.raises(NotFound):
         school.record.revoke(
-            actor=school.actor, credential_id="nope", reason="x", today="2025-04-01"
+            actor=school.actor, credential_id="nope", reason="x", today=date(2025, 4, 1)
         )
 
 
@@ -652,11 +655,11 @@ def test_components_stack_along_a_satisfied_pathway():
     school = School()
     a, b, stack, pathway = school.stacked()
     credential = school.record.credential(stack)
-    assert credential["kind"] == "stack"
-    assert credential["components"] == [a, b]
-    assert credential["ects"] == 8.0
-    assert credential["eqf_level"] == 6
-    assert credential["pathway_id"] == str(pathway.id)
+    assert credential.kind == "stack"
+    assert credential.components == [a, b]
+    assert credential.ects == 8.0
+    assert credential.eqf_level == 6
+    assert credential.pathway_id == str(pathway.id)
 
 
 @pytest.mark.parametrize("action", ["revoke", "suspend"])
@@ -665,7 +668,7 @@ def test_a_revoked_or_suspended_component_cannot_be_stacked(action):
     pathway = school.pathway()
     a, b = school.issue("a"), school.issue("b", school.second)
     getattr(school.record, action)(
-        actor=school.actor, credential_id=a, reason="x", today="2025-04-01"
+        actor=school.actor, credential_id=a, reason="x", today=date(2025, 4, 1)
     )
     with pytest.raises(RuleViolation):
         school.stack("s", [a, b], pathway)
@@ -708,7 +711,7 @@ def test_a_component_may_be_stacked_again_once_its_stack_is_revoked():
     school = School()
     a, b, stack, pathway = school.stacked()
     school.record.revoke(
-        actor=school.actor, credential_id=stack, reason="issued in error", today="2025-07-01"
+        actor=school.actor, credential_id=stack, reason="issued in error", today=date(2025, 7, 1)
     )
     school.stack("s2", [a, b], pathway)
     assert school.status("s2") == "active"
@@ -718,7 +721,7 @@ def test_a_component_may_serve_stacks_of_different_pathways():
     school = School()
     a, b, _, _ = school.stacked()
     school.stack("s2", [a, b], school.pathway())
-    assert school.record.credential(a)["stacks"] == ["s", "s2"]
+    assert school.record.credential(a).stacks == ["s", "s2"]
 
 
 def test_a_provider_stacks_only_along_its_own_pathways():
@@ -731,7 +734,8 @@ def test_a_provider_stacks_only_along_its_own_pathways():
 def test_revoking_a_component_puts_its_live_stacks_under_review_in_the_same_operation():
     school = School()
     a, _, stack, _ = school.stacked()
-    school.record.revoke(actor=school.actor, credential_id=a, reason="fraud", today="2025-08-01")
+    school.record.revoke(actor=school.actor, credential_id=a, reason="fraud",
+                         today=date(2025, 8, 1))
     revoked, review = school.record.pending_events[-2:]
     assert (type(revoked).__name__, revoked.credential_id) == ("CredentialRevoked", a)
     assert (type(review).__name__, review.credential_id) == ("StackPutUnderReview", stack)
@@ -743,8 +747,10 @@ def test_revoking_a_component_puts_its_live_stacks_under_review_in_the_same_oper
 def test_the_cascade_leaves_a_revoked_stack_alone():
     school = School()
     a, _, stack, _ = school.stacked()
-    school.record.revoke(actor=school.actor, credential_id=stack, reason="x", today="2025-07-01")
-    school.record.revoke(actor=school.actor, credential_id=a, reason="fraud", today="2025-08-01")
+    school.record.revoke(actor=school.actor, credential_id=stack, reason="x",
+                         today=date(2025, 7, 1))
+    school.record.revoke(actor=school.actor, credential_id=a, reason="fraud",
+                         today=date(2025, 8, 1))
     assert event_names(school.record)[-1] == "CredentialRevoked"
     assert school.status(stack) == "revoked"
 
@@ -752,24 +758,27 @@ def test_the_cascade_leaves_a_revoked_stack_alone():
 def test_a_suspended_stack_also_goes_under_review_when_a_component_is_revoked():
     school = School()
     a, _, stack, _ = school.stacked()
-    school.record.suspend(actor=school.actor, credential_id=stack, reason="x", today="2025-07-01")
-    school.record.revoke(actor=school.actor, credential_id=a, reason="fraud", today="2025-08-01")
+    school.record.suspend(actor=school.actor, credential_id=stack, reason="x",
+                          today=date(2025, 7, 1))
+    school.record.revoke(actor=school.actor, credential_id=a, reason="fraud",
+                         today=date(2025, 8, 1))
     assert school.status(stack) == "under_review"
 
 
 def test_a_stack_under_review_can_be_reinstated_by_its_issuer():
     school = School()
     a, _, stack, _ = school.stacked()
-    school.record.revoke(actor=school.actor, credential_id=a, reason="fraud", today="2025-08-01")
+    school.record.revoke(actor=school.actor, credential_id=a, reason="fraud",
+                         today=date(2025, 8, 1))
     with pytest.raises(Forbidden):
         school.record.reinstate(
             actor=acting_for(accredited("Other")),
             credential_id=stack,
             reason="x",
-            today="2025-08-02",
+            today=date(2025, 8, 2),
         )
     school.record.reinstate(
-        actor=school.actor, credential_id=stack, reason="still valid", today="2025-08-02"
+        actor=school.actor, credential_id=stack, reason="still valid", today=date(2025, 8, 2)
     )
     assert school.status(stack) == "active"
 
@@ -777,9 +786,10 @@ def test_a_stack_under_review_can_be_reinstated_by_its_issuer():
 def test_a_stack_under_review_can_be_revoked_by_its_issuer():
     school = School()
     a, _, stack, _ = school.stacked()
-    school.record.revoke(actor=school.actor, credential_id=a, reason="fraud", today="2025-08-01")
+    school.record.revoke(actor=school.actor, credential_id=a, reason="fraud",
+                         today=date(2025, 8, 1))
     school.record.revoke(
-        actor=school.actor, credential_id=stack, reason="component gone", today="2025-08-02"
+        actor=school.actor, credential_id=stack, reason="component gone", today=date(2025, 8, 2)
     )
     assert school.status(stack) == "revoked"
 
@@ -787,10 +797,11 @@ def test_a_stack_under_review_can_be_revoked_by_its_issuer():
 def test_a_stack_under_review_cannot_be_suspended():
     school = School()
     a, _, stack, _ = school.stacked()
-    school.record.revoke(actor=school.actor, credential_id=a, reason="fraud", today="2025-08-01")
+    school.record.revoke(actor=school.actor, credential_id=a, reason="fraud",
+                         today=date(2025, 8, 1))
     with pytest.raises(RuleViolation):
         school.record.suspend(
-            actor=school.actor, credential_id=stack, reason="x", today="2025-08-02"
+            actor=school.actor, credential_id=stack, reason="x", today=date(2025, 8, 2)
         )
 
 
@@ -813,7 +824,7 @@ def test_a_correction_keeps_the_previous_values_in_its_event():
     assert type(event).__name__ == "CredentialCorrected"
     assert event.changes == {"grade": "B", "awarded_on": "2025-02-01"}
     assert event.previous == {"grade": "A", "awarded_on": "2025-03-01"}
-    assert school.record.credential("c1")["grade"] == "B"
+    assert school.record.credential("c1").grade == "B"
 
 
 @pytest.mark.parametrize("changes", [{}, {"title": "Better title"}, {"ects": 10.0}])
@@ -830,7 +841,7 @@ def test_only_award_date_grade_and_assessment_can_be_corrected(changes):
             programme=school.first,
             today=TODAY,
         )
-    assert school.record.credential("c1")["title"] == "Statistics"
+    assert school.record.credential("c1").title == "Statistics"
 
 
 def test_a_corrected_award_date_must_still_satisfy_the_award_rules():
@@ -847,13 +858,14 @@ def test_a_corrected_award_date_must_still_satisfy_the_award_rules():
                 programme=school.first,
                 today=TODAY,
             )
-    assert school.record.credential("c1")["awarded_on"] == "2025-03-01"
+    assert school.record.credential("c1").awarded_on == "2025-03-01"
 
 
 def test_a_revoked_credential_cannot_be_corrected():
     school = School()
     school.issue("c1")
-    school.record.revoke(actor=school.actor, credential_id="c1", reason="fraud", today="2025-04-01")
+    school.record.revoke(actor=school.actor, credential_id="c1", reason="fraud",
+                         today=date(2025, 4, 1))
     with pytest.raises(RuleViolation):
         school.record.correct(
             actor=school.actor,
@@ -880,7 +892,7 @@ def test_only_the_issuing_provider_corrects_a_credential(actor):
             programme=school.first,
             today=TODAY,
         )
-    assert school.record.credential("c1")["grade"] == "A"
+    assert school.record.credential("c1").grade == "A"
 
 
 # -- recognition ----------------------------------------------------------------------------
@@ -936,7 +948,8 @@ def test_a_recognition_breaking_a_rule_is_refused(overrides):
 def test_a_revoked_credential_cannot_be_recognised():
     school = School()
     school.issue("c1")
-    school.record.revoke(actor=school.actor, credential_id="c1", reason="fraud", today="2025-04-01")
+    school.record.revoke(actor=school.actor, credential_id="c1", reason="fraud",
+                         today=date(2025, 4, 1))
     with pytest.raises(RuleViolation):
         recognise(school)
 
@@ -965,8 +978,8 @@ def test_every_event_records_the_acting_principal_and_when_it_took_effect():
         programme=school.second,
         today=TODAY,
     )
-    school.record.suspend(actor=QA, credential_id=stack, reason="inquiry", today="2025-07-01")
-    school.record.revoke(actor=QA, credential_id=a, reason="fraud", today="2025-08-01")
+    school.record.suspend(actor=QA, credential_id=stack, reason="inquiry", today=date(2025, 7, 1))
+    school.record.revoke(actor=QA, credential_id=a, reason="fraud", today=date(2025, 8, 1))
     recognise(school, credential_id=b, ects_recognised=None)
     assert [(type(e).__name__, e.actor, e.effective_on) for e in school.record.pending_events] == [
         ("Enrolled", school.actor.principal_id, "2024-09-01"),

@@ -125,7 +125,8 @@ def test_the_published_schemas_are_those_the_catalogue_generates() -> None:
 
 def every_event_type() -> list:
     """A short history that raises every event type of the catalogue, through the rules."""
-    provider = Provider.register(actor=ADMIN, today="2020-01-01", name="Tbilisi State University",
+    provider = Provider.register(actor=ADMIN, today=date(2020, 1, 1),
+                                 name="Tbilisi State University",
                                  country="GE", kind="higher_education", legal_identifier=None)
     for valid_from, valid_until in (("2020-01-01", "2025-12-31"), ("2026-01-01", "2030-12-31")):
         provider.accredit(actor=QA, valid_from=valid_from, valid_until=valid_until,
@@ -138,17 +139,17 @@ def every_event_type() -> list:
     for title in ("Statistics", "Reporting"):
         programme = MicroCredential.submit(actor=issuer, provider_id=str(provider.id),
                                            specification={**spec, "title": title},
-                                           today="2023-12-01")
+                                           today=date(2023, 12, 1))
         programme.approve(actor=QA, approved_on="2024-01-15", review_due="2026-12-31",
                           today=TODAY)
         programmes.append(programme)
     rejected = MicroCredential.submit(actor=issuer, provider_id=str(provider.id),
-                                      specification=spec, today="2023-12-01")
-    rejected.reject(actor=QA, reason="incomplete", today="2024-01-01")
+                                      specification=spec, today=date(2023, 12, 1))
+    rejected.reject(actor=QA, reason="incomplete", today=date(2024, 1, 1))
     pathway = Pathway.define(actor=issuer, provider_id=str(provider.id), title="Data Analyst",
                              components=[str(p.id) for p in programmes], min_ects=None,
-                             min_components=None, today="2024-02-01")
-    record = LearnerRecord.enrol(actor=issuer, today="2024-09-01")
+                             min_components=None, today=date(2024, 2, 1))
+    record = LearnerRecord.enrol(actor=issuer, today=date(2024, 9, 1))
     ids = [str(uuid4()) for _ in range(3)]
     for credential_id, programme in zip(ids, programmes, strict=False):
         record.issue(actor=issuer, credential_id=credential_id, provider=provider,
@@ -156,19 +157,19 @@ def every_event_type() -> list:
                      today=TODAY, status_index=lambda: 7)
     record.stack(actor=issuer, stack_id=ids[2], pathway=pathway, provider=provider,
                  component_ids=ids[:2], awarded_on="2025-04-01", today=TODAY)
-    record.suspend(actor=issuer, credential_id=ids[0], reason="inquiry", today="2025-05-01")
-    record.reinstate(actor=issuer, credential_id=ids[0], reason="cleared", today="2025-05-02")
+    record.suspend(actor=issuer, credential_id=ids[0], reason="inquiry", today=date(2025, 5, 1))
+    record.reinstate(actor=issuer, credential_id=ids[0], reason="cleared", today=date(2025, 5, 2))
     record.correct(actor=issuer, credential_id=ids[0], changes={"grade": "B"}, reason="re-mark",
                    provider=provider, programme=programmes[0], today=TODAY)
     learner = Actor("learner-1", "learner", str(record.id))
-    record.share(actor=learner, credential_id=ids[0], shared=True, today="2025-05-03")
-    record.share(actor=learner, credential_id=ids[0], shared=False, today="2025-05-04")
+    record.share(actor=learner, credential_id=ids[0], shared=True, today=date(2025, 5, 3))
+    record.share(actor=learner, credential_id=ids[0], shared=False, today=date(2025, 5, 4))
     record.recognise(actor=Actor("enic-1", "recognition_body", "enic"), recognition_id="r-1",
                      credential_id=ids[1], decision="recognised", toward="MSc", ects_recognised=3,
                      decided_on="2025-06-01", reference=None, today=TODAY)
-    record.revoke(actor=issuer, credential_id=ids[1], reason="annulled", today="2025-06-02")
-    record.erase(actor=ADMIN, reason="data_subject_request", today="2025-06-03")
-    pathway.retire(actor=issuer, reason="superseded", today="2025-07-01")
+    record.revoke(actor=issuer, credential_id=ids[1], reason="annulled", today=date(2025, 6, 2))
+    record.erase(actor=ADMIN, reason="data_subject_request", today=date(2025, 6, 3))
+    pathway.retire(actor=issuer, reason="superseded", today=date(2025, 7, 1))
     programmes[1].withdraw(actor=QA, reason="closed", effective_on="2025-07-01")
     provider.withdraw_accreditation(actor=QA, reason="lapsed", effective_on="2029-01-01")
     return [e for aggregate in (provider, *programmes, rejected, pathway, record)
