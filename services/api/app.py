@@ -33,6 +33,8 @@ from services.api.verifier import Verifier
 
 log = logging.getLogger("ledger.api")
 
+NO_OPEN_TELEMETRY = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+
 
 def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
     """An app over a ledger built by ledger.bootstrap; with close_on_shutdown the app drains
@@ -50,6 +52,10 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
     # FastAPIOffline: the /docs and /redoc pages load their scripts from this server, no CDN.
     app = FastAPIOffline(title="Learner Record Ledger", version=__version__, lifespan=lifespan,
                          default_response_class=FastJSONResponse, static_url="/static/docs",
+                         # Metrics and logs are the ledger's own (services/api/telemetry.py):
+                         # FastAPI's OpenTelemetry hooks would only probe the environment on
+                         # every request for providers that are never configured.
+                         telemetry=NO_OPEN_TELEMETRY,
                          description="A national, event-sourced ledger of micro-credentials.\n\n"
                          "Request bodies: at most 2 MiB (POST /v1/credentials/bulk: 16 MiB), else "
                          "413 before parsing or authentication. `min_position` beyond the store's "
