@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs the project into .venv, starts a throwaway PostgreSQL
-# cluster (unless DATABASE_URL is set), lints, and runs pytest. Extra arguments go to pytest.
+# cluster (unless DATABASE_URL is set), lints, and runs pytest in two tiers. Extra arguments go
+# to one pytest run instead.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -55,4 +56,10 @@ fi
 export LEDGER_STANDARDS_DIR="${LEDGER_STANDARDS_DIR:-$(cd "$root/.." && pwd)/shared/standards}"
 
 .venv/bin/ruff check .
-.venv/bin/pytest "$@"
+if [ "$#" -gt 0 ]; then
+  exec .venv/bin/pytest "$@"
+fi
+# The whole suite: the fast tier (unit and SQLite) across every core, then the rest serially
+# (its tests share one PostgreSQL cluster and one broker). The slowest tests are listed.
+.venv/bin/pytest -m fast -n auto --durations=10
+.venv/bin/pytest -m "not fast" --durations=25
