@@ -52,8 +52,10 @@ def install_signin(app: FastAPI, settings: Settings) -> None:
 
 
 def safe_next(value: str | None) -> str:
-    """Where to go after signing in: a path on this site only (never another host)."""
-    if value and value.startswith("/") and not value.startswith(("//", "/\\")):
+    """Where to go after signing in: a path on this site only (never another host), and
+    not back to the sign-in pages."""
+    if (value and value.startswith("/") and not value.startswith(("//", "/\\"))
+            and not value.startswith(("/signin", "/signout"))):
         return value
     return LANDING
 

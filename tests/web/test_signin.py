@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Page, expect
 from ledger.application import Ledger
 from ledger.config import Settings
 from services.api.app import create_app
+from services.web.signin import safe_next
 from tests.conftest import LocalIdp, free_port
 from tests.helpers import created, enrol
 from tests.web.site import Site
@@ -276,3 +277,12 @@ def test_axe_finds_no_serious_violation_on_the_sign_in_and_learner_pages(
         shots.take(page, f"{number:02d}")
     context.close()
     assert not found, found
+
+
+@pytest.mark.parametrize(("asked", "followed"), [
+    ("/me", "/me"), ("/register?q=data", "/register?q=data"), (None, "/me"),
+    ("https://evil.example/", "/me"), ("//evil.example/me", "/me"), ("/\\evil.example", "/me"),
+    ("/signin/dev", "/me"), ("/signout", "/me")])
+def test_after_signing_in_only_a_path_of_this_site_is_followed(asked: str | None,
+                                                               followed: str):
+    assert safe_next(asked) == followed
