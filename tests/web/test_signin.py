@@ -286,3 +286,21 @@ def test_axe_finds_no_serious_violation_on_the_sign_in_and_learner_pages(
 def test_after_signing_in_only_a_path_of_this_site_is_followed(asked: str | None,
                                                                followed: str):
     assert safe_next(asked) == followed
+
+
+def test_the_session_cookie_is_secure_when_the_public_url_is_https(ledger: Ledger,
+                                                                   local_idp: LocalIdp,
+                                                                   record: Record):
+    port = free_port()
+    settings = web_settings("development", "https://ledger.example.ge", local_idp)
+    with serving(create_app(ledger, settings=settings), port) as url, \
+            httpx.Client(base_url=url) as http:
+        header = dev_sign_in(http, record.principal_id).headers["set-cookie"].lower()
+        assert "; secure" in header and "httponly" in header
+
+
+def test_sign_in_through_a_provider_needs_a_session_secret_outside_development():
+    with pytest.raises(ValueError, match="LEDGER_SESSION_SECRET"):
+        Settings(environment="production", oidc_issuer="https://eid.example.ge",
+                 oidc_client_id="ledger")
+    assert Settings(environment="production").oidc_issuer is None  # no sign-in: no secret
