@@ -304,3 +304,37 @@ def test_sign_in_through_a_provider_needs_a_session_secret_outside_development()
         Settings(environment="production", oidc_issuer="https://eid.example.ge",
                  oidc_client_id="ledger")
     assert Settings(environment="production").oidc_issuer is None  # no sign-in: no secret
+
+
+def test_a_callback_that_does_not_belong_to_a_sign_in_is_a_page_not_an_error(
+        signin_url: str):
+    with httpx.Client(base_url=signin_url, headers={"Accept-Language": "en"}) as http:
+        for query in ("?code=forged&state=forged", "?error=access_denied&state=x", ""):
+            answer = http.get(f"/signin/callback{query}")
+            assert answer.status_code == 400, query
+            assert "Sign-in did not complete" in answer.text
+
+
+def test_an_unreachable_provider_is_said_so(ledger: Ledger, local_idp: LocalIdp):
+    port, closed = free_port(), free_port()
+    settings = Settings(public_base_url=f"http://127.0.0.1:{port}",
+                        oidc_issuer=f"http://127.0.0.1:{closed}", oidc_client_id="ledger")
+    with serving(create_app(ledger, settings=settings), port) as url, \
+            httpx.Client(base_url=url, headers={"Accept-Language": "en"}) as http:
+        answer = http.get("/signin/start")
+        assert answer.status_code == 503
+        assert "cannot be reached" in answer.text
+
+
+def test_signing_in_and_the_record_work_with_javascript_disabled(signin_url: str,
+                                                                 record: Record,
+                                                                 browser: Browser):
+    context = browser.new_context(java_script_enabled=False, locale="en")
+    page = context.new_page()
+    page.goto(f"{signin_url}/signin/dev?next=/me")
+    page.click(f"form:has(input[value='{record.principal_id}']) button")
+    expect(page.locator("h1")).to_have_text("Your record of achievement")
+    expect(page.locator("main")).to_contain_text(f"1 of 2 toward {PATHWAY}")
+    page.click("header button:has-text('Sign out')")
+    expect(page.locator("header")).to_contain_text("Sign in")
+    context.close()
