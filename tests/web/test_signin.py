@@ -25,6 +25,7 @@ from services.web.signin import safe_next
 from tests.conftest import LocalIdp, free_port
 from tests.helpers import created, enrol
 from tests.web.site import Site
+from tests.web.test_pages import strict_parse
 
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 BODY_NAME = "ENIC-NARIC Georgia Recognition Office"
@@ -338,3 +339,15 @@ def test_signing_in_and_the_record_work_with_javascript_disabled(signin_url: str
     page.click("header button:has-text('Sign out')")
     expect(page.locator("header")).to_contain_text("Sign in")
     context.close()
+
+
+@pytest.mark.parametrize("language", ["ka", "en"])
+def test_the_sign_in_and_learner_pages_are_strict_html5(signin_url: str, record: Record,
+                                                        language: str):
+    with httpx.Client(base_url=signin_url, params={"lang": language}) as http:
+        for path in ("/signin", "/signin/dev"):
+            strict_parse(http.get(path).text)
+        assert dev_sign_in(http, record.principal_id).status_code == 303
+        for path in ("/me", "/signin", "/me/exports/no-such-format"):
+            strict_parse(http.get(path).text)
+        strict_parse(http.post("/signout").text)  # the 403 page, without a token
