@@ -27,6 +27,7 @@ from wtforms.csrf.session import SessionCSRF
 
 from ledger.config import Settings
 from ledger.domain.actors import Actor
+from ledger.domain.errors import Forbidden
 
 SESSION_COOKIE = "ledger_session"
 CSRF_FIELD = "csrf_token"
@@ -48,8 +49,14 @@ class SignInRequired(Exception):
         return f"{SIGN_IN_PAGE}?next={quote(self.back_to, safe='/')}"
 
 
-class CsrfRefused(Exception):
-    """A state-changing form came without this session's CSRF token (or with a stale one)."""
+class CsrfRefused(Forbidden):
+    """A state-changing form came without this session's CSRF token (or with a stale one):
+    a 403 (services/api/errors.py), an HTML page on the pages."""
+
+    def __init__(self) -> None:
+        super().__init__("the form did not carry this session's security token: it may have "
+                         "expired, or come from another site; go back, reload the page and "
+                         "send it again")
 
 
 class _CsrfForm(Form):
