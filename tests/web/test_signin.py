@@ -351,3 +351,11 @@ def test_the_sign_in_and_learner_pages_are_strict_html5(signin_url: str, record:
         for path in ("/me", "/signin", "/me/exports/no-such-format"):
             strict_parse(http.get(path).text)
         strict_parse(http.post("/signout").text)  # the 403 page, without a token
+
+
+def test_the_json_api_neither_reads_nor_writes_the_session(signin_url: str, record: Record):
+    with httpx.Client(base_url=signin_url) as http:
+        assert dev_sign_in(http, record.principal_id).status_code == 303
+        answer = http.get(f"/v1/learners/{record.learner_id}/transcript")
+        assert answer.status_code == 401  # a session is no bearer token
+        assert "set-cookie" not in answer.headers
