@@ -8,6 +8,7 @@ from fastapi_offline import FastAPIOffline
 
 from ledger import __version__
 from ledger.application import Ledger
+from ledger.config import Settings
 from services import web
 from services.api import errors
 from services.api.body_limit import BodyLimitMiddleware
@@ -36,9 +37,11 @@ log = logging.getLogger("ledger.api")
 NO_OPEN_TELEMETRY = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
-def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
+def create_app(ledger: Ledger, *, close_on_shutdown: bool = False,
+               settings: Settings | None = None) -> FastAPI:
     """An app over a ledger built by ledger.bootstrap; with close_on_shutdown the app drains
-    and closes it when the server shuts down (uvicorn's graceful SIGTERM/SIGINT path)."""
+    and closes it when the server shuts down (uvicorn's graceful SIGTERM/SIGINT path). The
+    settings configure the pages' sign-in (default: from the environment)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -76,7 +79,7 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
     app.add_middleware(PublicCors)
     app.include_router(certificates.router)
     app.include_router(open_data.router)
-    web.install(app)
+    web.install(app, settings or Settings())
     app.add_middleware(PrivateResponses)
     app.add_middleware(RequestTelemetry)
     return app
