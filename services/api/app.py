@@ -9,7 +9,7 @@ from fastapi_offline import FastAPIOffline
 from ledger import __version__
 from ledger.application import Ledger
 from services import web
-from services.api import errors
+from services.api import errors, openapi
 from services.api.body_limit import BodyLimitMiddleware
 from services.api.cors import PublicCors
 from services.api.private_responses import PrivateResponses
@@ -50,6 +50,7 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
     # FastAPIOffline: the /docs and /redoc pages load their scripts from this server, no CDN.
     app = FastAPIOffline(title="Learner Record Ledger", version=__version__, lifespan=lifespan,
                          default_response_class=FastJSONResponse, static_url="/static/docs",
+                         generate_unique_id_function=openapi.operation_id,
                          description="A national, event-sourced ledger of micro-credentials.\n\n"
                          "Request bodies: at most 2 MiB (POST /v1/credentials/bulk: 16 MiB), else "
                          "413 before parsing or authentication. `min_position` beyond the store's "
@@ -58,6 +59,7 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
     app.state.ledger = ledger
     app.state.verifier = Verifier(ledger)  # its worker processes start on first use
     errors.install(app, pages=web.page_errors)
+    openapi.install(app)
     for router in (organisations.router, credentials.router, reading.router,
                    register.router, operations.router,
                    erasure.router):
