@@ -5,12 +5,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledger.domain.status import CredentialStatus
+from services.api.schemas import (
+    CredentialStatus,
+    ParticipationForm,
+    ProgrammeStatus,
+    ProviderKind,
+    RecognitionDecision,
+)
 
-ProviderKind = Literal["higher_education", "vocational", "employer", "recognition_body", "other"]
-ProgrammeStatus = Literal["submitted", "approved", "rejected", "withdrawn"]
-ParticipationForm = Literal["online", "onsite", "blended"]
-RecognitionDecision = Literal["recognised", "partially_recognised", "not_recognised"]
 Position = Field(description="the store position of the write: pass it as `min_position` to "
                              "a read that must see it", examples=[2009])
 UUID_EXAMPLE = "72c4aa8c-7718-4d87-baf7-6cffd384864d"
