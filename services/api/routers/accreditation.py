@@ -27,7 +27,8 @@ def registry(ledger: LedgerDep, min_position: MinPosition = None):
                 f'type="{issuer_registry.JWS_MEDIA_TYPE}"'})
 
 
-@router.get("/issuer-registry.jws", operation_id="get_signed_issuer_registry", responses={
+@router.get("/issuer-registry.jws", operation_id="get_signed_issuer_registry",
+            response_class=Response, responses={
     200: {"content": {"application/jose": {"schema": {"type": "string"}}}}, **problems(503)})
 def signed_registry(ledger: LedgerDep, min_position: MinPosition = None):
     """The registry as a compact JWS (alg Ed25519, RFC 9864) by the QA body: `kid` names the

@@ -36,7 +36,7 @@ def readyz(ledger: LedgerDep):
                              **{name: "ok" for name in ledger.readiness}})
 
 
-@router.get("/metrics", operation_id="get_metrics", responses={
+@router.get("/metrics", operation_id="get_metrics", response_class=Response, responses={
     200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}})
 def metrics():
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
