@@ -5,7 +5,6 @@ stable operation ids, and the responses every operation can give because of what
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -58,12 +57,13 @@ def install(app: FastAPI) -> None:
     """Operation ids are the route's name (explicit `operation_id`s win); the document is built
     once, with each operation's implied problems and every problem as problem+json."""
 
+    generate = app.openapi  # FastAPI's, with every setting of the app
+    built: list[dict[str, Any]] = []
+
     def build() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document = get_openapi(title=app.title, version=app.version,
-                                   description=app.description, routes=app.routes)
-            app.openapi_schema = _as_contract(document)
-        return app.openapi_schema
+        if not built:
+            built.append(_as_contract(generate()))
+        return built[0]
 
     app.openapi = build  # type: ignore[method-assign]
 
