@@ -16,7 +16,7 @@ from services.api import answers
 from services.api.deps import LedgerDep, MinPosition
 from services.api.openapi import problems
 from services.api.responses import FastJSONResponse
-from services.api.schemas import LANGUAGE_TAG
+from services.api.schemas import LANGUAGE_TAG, ParticipationForm
 
 router = APIRouter(prefix="/v1", tags=["register"])
 
@@ -37,7 +37,7 @@ def register_programmes(
         ects_min: Annotated[float | None, Query(ge=0)] = None,
         ects_max: Annotated[float | None, Query(ge=0)] = None,
         language: Annotated[str | None, Query(pattern=LANGUAGE_TAG)] = None,
-        participation_form: Literal["online", "onsite", "blended"] | None = None,
+        participation_form: ParticipationForm | None = None,  # type: ignore[valid-type]
         status: Annotated[list[Literal["approved", "review_due", "withdrawn"]] | None, Query(
             description="repeatable; default approved (listed today)")] = None,
         include_history: History = False, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
@@ -45,7 +45,8 @@ def register_programmes(
     filters = ProgrammeFilters(
         q=q, provider_id=provider_id, isced_f=isced_f, eqf_level=eqf_level,
         ects_min=ects_min, ects_max=ects_max, language=language,
-        participation_form=participation_form, status=tuple(status or ("approved",)),
+        participation_form=participation_form and str(participation_form),
+        status=tuple(status or ("approved",)),
         include_history=include_history)
     return FastJSONResponse(ledger.public_register.programmes(filters, limit=limit,
                                                               cursor=cursor))
