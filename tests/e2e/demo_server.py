@@ -18,6 +18,7 @@ class DemoServer:
     base_url: str
     env: dict[str, str]
     tokens: dict[str, str]  # role -> bearer token
+    scopes: dict[str, str]  # role -> the demo provider, learner or body its token is for
 
     def token(self, role: str, scope: str | None = None) -> str:
         return create_token(self.env, role, scope)
@@ -35,24 +36,26 @@ def demo_server(data_dir: Path) -> Iterator[DemoServer]:
                      env=env)
     try:
         wait_until_ready(base_url, server, seconds=180)
-        yield DemoServer(base_url, env, _tokens(base_url, env))
+        yield DemoServer(base_url, env, *_principals(base_url, env))
     finally:
         status, output = server.stop()
     assert status in STOPPED_BY_SIGTERM, output
 
 
-def _tokens(base_url: str, env: dict[str, str]) -> dict[str, str]:
+def _principals(base_url: str, env: dict[str, str]
+                ) -> tuple[dict[str, str], dict[str, str]]:
     """One token per role, scoped to a demo provider and a demo learner where a role is."""
     auditor = create_token(env, "auditor")
     with httpx.Client(base_url=base_url, timeout=30) as http:
         provider = http.get("/v1/register/providers").json()["items"][0]["id"]
         events = http.get("/v1/audit/events", params={"limit": 1000},
                           headers={"Authorization": f"Bearer {auditor}"}).json()["events"]
-    learner = next(e["stream_id"] for e in events if e["type"].startswith("LearnerRecord."))
+    learner = next(e["stream_id"] for e in events
+                   if e["type"] == "LearnerRecord.CredentialIssued")
     body = next(e["stream_id"] for e in events if e["type"] == "Provider.Registered"
                 and e["data"]["kind"] == "recognition_body")
-    return {"auditor": auditor, "qa_body": create_token(env, "qa_body"),
-            "admin": create_token(env, "admin"),
-            "provider": create_token(env, "provider", provider),
-            "learner": create_token(env, "learner", learner),
-            "recognition_body": create_token(env, "recognition_body", body)}
+    scopes = {"provider": provider, "learner": learner, "recognition_body": body}
+    tokens = {role: create_token(env, role, scope) for role, scope in scopes.items()}
+    tokens |= {"auditor": auditor, "qa_body": create_token(env, "qa_body"),
+               "admin": create_token(env, "admin")}
+    return tokens, scopes

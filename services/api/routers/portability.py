@@ -35,7 +35,8 @@ ExportKind = Annotated[str, Path(json_schema_extra={
 @router.get("/learners/{learner_id}/exports/{kind}", operation_id="export_learner_record",
             response_class=Response,
             responses={200: {"description": "The export, in its format's media type",
-                             "content": {"application/ld+json": {"schema": {"type": "object"}},
+                             "content": {"application/ld+json": {"schema": {
+                                             "type": ["object", "array"]}},
                                          "application/json": {"schema": {
                                              "type": ["object", "array"]}},
                                          "application/xml": {"schema": {"type": "string"}},
