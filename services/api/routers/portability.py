@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 STATUS_LIST_MAX_AGE = 30
 
 
+# A JSON(-LD) export: one document (CLR) or a list of them (OB 3.0, EDC).
+DOCUMENTS = {"anyOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]}
 # An enum in the document; any other kind is still answered (404 naming the formats).
 ExportKind = Annotated[str, Path(json_schema_extra={
     "enum": ["clr", "ob3", "edc", "elmo", "pdf"]})]
@@ -35,10 +37,8 @@ ExportKind = Annotated[str, Path(json_schema_extra={
 @router.get("/learners/{learner_id}/exports/{kind}", operation_id="export_learner_record",
             response_class=Response,
             responses={200: {"description": "The export, in its format's media type",
-                             "content": {"application/ld+json": {"schema": {
-                                             "type": ["object", "array"]}},
-                                         "application/json": {"schema": {
-                                             "type": ["object", "array"]}},
+                             "content": {"application/ld+json": {"schema": DOCUMENTS},
+                                         "application/json": {"schema": DOCUMENTS},
                                          "application/xml": {"schema": {"type": "string"}},
                                          "application/pdf": {"schema": {
                                              "type": "string", "format": "binary"}}}},
