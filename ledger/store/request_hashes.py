@@ -8,6 +8,7 @@ of such a request still matches them, through `legacy`, until those keys expire.
 
 import hashlib
 import hmac
+import json
 from typing import Any
 
 import orjson
@@ -18,7 +19,12 @@ PREFIX = "hmac-sha256:"
 
 
 def canonical(method: str, path: str, body: Any) -> bytes:
-    return orjson.dumps([method, path, body], option=orjson.OPT_SORT_KEYS)
+    try:
+        return orjson.dumps([method, path, body], option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        # What orjson refuses and a JSON body can still hold (bulk items are kept as sent):
+        # integers past 64 bits, lone surrogates. The same request gives the same bytes.
+        return json.dumps([method, path, body], sort_keys=True, separators=(",", ":")).encode()
 
 
 def legacy(method: str, path: str, body: Any) -> str:

@@ -10,7 +10,7 @@ from ledger import __version__
 from ledger.application import Ledger
 from ledger.config import Settings
 from services import web
-from services.api import errors
+from services.api import errors, openapi
 from services.api.body_limit import BodyLimitMiddleware
 from services.api.cors import PublicCors
 from services.api.private_responses import PrivateResponses
@@ -59,6 +59,7 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False,
                          # FastAPI's OpenTelemetry hooks would only probe the environment on
                          # every request for providers that are never configured.
                          telemetry=NO_OPEN_TELEMETRY,
+                         generate_unique_id_function=openapi.operation_id,
                          description="A national, event-sourced ledger of micro-credentials.\n\n"
                          "Request bodies: at most 2 MiB (POST /v1/credentials/bulk: 16 MiB), else "
                          "413 before parsing or authentication. `min_position` beyond the store's "
@@ -67,6 +68,7 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False,
     app.state.ledger = ledger
     app.state.verifier = Verifier(ledger)  # its worker processes start on first use
     errors.install(app, pages=web.page_errors)
+    openapi.install(app)
     for router in (organisations.router, credentials.router, reading.router,
                    register.router, operations.router,
                    erasure.router):

@@ -10,10 +10,14 @@ from pydantic import BaseModel
 from ledger import commands, read_wait
 from ledger.application import Ledger
 from ledger.committer import Idempotency
-from ledger.domain.actors import Actor
+from ledger.domain.actors import ROLES, Actor
 from services.api.responses import FastJSONResponse
 
-_bearer = HTTPBearer(auto_error=False)
+_bearer = HTTPBearer(auto_error=False, description=(
+    "A principal's token from `ledger principals create --role ROLE [--scope ID]`; the role "
+    f"is one of {', '.join(f'`{role}`' for role in ROLES)} (provider, recognition_body and "
+    "learner are scoped to one provider, body or learner); a 403's detail names the role "
+    "an action needs."))
 
 
 # Dependencies are `async def` on purpose: FastAPI runs plain `def` ones in a thread pool,

@@ -1,12 +1,30 @@
-"""Request bodies of the HTTP contract (API.md). API models only: never events or rows."""
+"""Request bodies and enums of the HTTP contract (API.md). API models only: never events or rows."""
 
 from datetime import date
+from enum import StrEnum
 from typing import Annotated, Literal
 
 import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from ledger.domain.learner import ERASURE_GROUNDS
+from ledger.domain.status import STATUSES
+from services.api.examples import example
+
+
+def _enum(name: str, values: tuple[str, ...]) -> type[StrEnum]:
+    """A named enum of the contract (one schema in the OpenAPI document, one class in a
+    generated client); its members are the strings sent and stored."""
+    return StrEnum(name, {value: value for value in values})
+
+
+ProviderKind = _enum("ProviderKind", ("higher_education", "vocational", "employer",
+                                      "recognition_body", "other"))
+ParticipationForm = _enum("ParticipationForm", ("online", "onsite", "blended"))
+RecognitionDecision = _enum("RecognitionDecision",
+                            ("recognised", "partially_recognised", "not_recognised"))
+CredentialStatus = _enum("CredentialStatus", STATUSES)
+ProgrammeStatus = _enum("ProgrammeStatus", ("submitted", "approved", "rejected", "withdrawn"))
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -35,13 +53,17 @@ class Body(BaseModel):
 
 
 class ProviderIn(Body):
+    model_config = ConfigDict(json_schema_extra=example("ProviderIn"))
+
     name: Text
     country: CountryCode
-    kind: Literal["higher_education", "vocational", "employer", "recognition_body", "other"]
+    kind: ProviderKind  # type: ignore[valid-type]
     legal_identifier: Text | None = None
 
 
 class AccreditationIn(Body):
+    model_config = ConfigDict(json_schema_extra=example("AccreditationIn"))
+
     valid_from: date
     valid_until: date
     scope: Text | None = None
@@ -49,18 +71,22 @@ class AccreditationIn(Body):
 
 
 class WithdrawalIn(Body):
+    model_config = ConfigDict(json_schema_extra=example("WithdrawalIn"))
+
     reason: Text
     effective_on: date
 
 
 class MicroCredentialIn(Body):
+    model_config = ConfigDict(json_schema_extra=example("MicroCredentialIn"))
+
     provider_id: Id
     title: Text
     learning_outcomes: Annotated[list[Text], Field(min_length=1, max_length=100)]
     ects: Ects
     eqf_level: EqfLevel
     assessment_type: Text
-    participation_form: Literal["online", "onsite", "blended"]
+    participation_form: ParticipationForm  # type: ignore[valid-type]
     quality_assurance: Text
     workload_hours: Amount | None = None
     nqf_level: Annotated[int, Field(ge=1, le=12, strict=True)] | None = None
@@ -72,11 +98,15 @@ class MicroCredentialIn(Body):
 
 
 class ApprovalIn(Body):
+    model_config = ConfigDict(json_schema_extra=example("ApprovalIn"))
+
     review_due: date
     approved_on: date | None = None
 
 
 class ReasonIn(Body):
+    model_config = ConfigDict(json_schema_extra=example("ReasonIn"))
+
     reason: Text
 
 
@@ -86,6 +116,8 @@ class SharingIn(Body):
 
 
 class PathwayIn(Body):
+    model_config = ConfigDict(json_schema_extra=example("PathwayIn"))
+
     provider_id: Id
     title: Text
     components: Annotated[list[Id], Field(min_length=1, max_length=50)]
@@ -94,6 +126,8 @@ class PathwayIn(Body):
 
 
 class LearnerIn(Body):
+    model_config = ConfigDict(json_schema_extra=example("LearnerIn"))
+
     given_name: Text
     family_name: Text
     birth_date: date
@@ -104,6 +138,8 @@ class LearnerIn(Body):
 
 
 class CredentialIn(Body):
+    model_config = ConfigDict(json_schema_extra=example("CredentialIn"))
+
     learner_id: Id
     microcredential_id: Id
     awarded_on: date
@@ -118,6 +154,8 @@ class BulkIn(BaseModel):
 
 
 class CorrectionIn(Body):
+    model_config = ConfigDict(json_schema_extra=example("CorrectionIn"))
+
     reason: Text
     awarded_on: date | None = None
     grade: Annotated[str, StringConstraints(max_length=100)] | None = None
@@ -128,6 +166,8 @@ class CorrectionIn(Body):
 
 
 class StackIn(Body):
+    model_config = ConfigDict(json_schema_extra=example("StackIn"))
+
     learner_id: Id
     pathway_id: Id
     component_ids: Annotated[list[Id], Field(min_length=1, max_length=50)]
@@ -135,8 +175,10 @@ class StackIn(Body):
 
 
 class RecognitionIn(Body):
+    model_config = ConfigDict(json_schema_extra=example("RecognitionIn"))
+
     credential_id: Id
-    decision: Literal["recognised", "partially_recognised", "not_recognised"]
+    decision: RecognitionDecision  # type: ignore[valid-type]
     toward: Text
     ects_recognised: Annotated[float, Field(ge=0, le=100_000, strict=True,
                                             allow_inf_nan=False)] | None = None

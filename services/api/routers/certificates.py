@@ -11,7 +11,9 @@ router = APIRouter(tags=["portability"])
 CERTIFICATE_PATH = "/.well-known/ledger-certificate.pem"
 
 
-@router.get(CERTIFICATE_PATH, responses={200: {"content": {"application/x-pem-file": {}}}})
+@router.get(CERTIFICATE_PATH, operation_id="get_ledger_certificate", response_class=Response,
+            responses={200: {"content": {"application/x-pem-file": {
+                "schema": {"type": "string"}}}}})
 def ledger_certificate(ledger: LedgerDep):
     """The PEM certificate whose key signs the ledger's ELMO reports (also carried in each
     report's ds:KeyInfo)."""

@@ -5,7 +5,9 @@ from pydantic import ValidationError
 
 from ledger import commands
 from ledger.domain.actors import check_role
+from services.api import answers
 from services.api.deps import CurrentActor, IdempotencyKeyHeader, LedgerDep, idempotency, write
+from services.api.openapi import problems
 from services.api.responses import FastJSONResponse
 from services.api.schemas import (
     BulkIn,
@@ -21,21 +23,28 @@ from services.api.schemas import (
 router = APIRouter(prefix="/v1", tags=["learners and credentials"])
 
 
-@router.post("/learners", status_code=201)
+@router.post("/learners", status_code=201, operation_id="enrol_learner",
+             response_model=answers.LearnerEnrolled, responses={
+                 200: {"model": answers.LearnerEnrolled,
+                       "description": "Already enrolled (same national id, name and birth "
+                                      "date): their id"},
+                 **problems(403, 409)})
 async def enrol_learner(body: LearnerIn, ledger: LedgerDep, actor: CurrentActor,
                         request: Request, key: IdempotencyKeyHeader = None):
     run = commands.enrol_learner(actor, ledger.vault, body.fields())
     return await write(ledger, run, actor, key, request, body)
 
 
-@router.post("/credentials", status_code=201)
+@router.post("/credentials", status_code=201, operation_id="issue_credential",
+             response_model=answers.CredentialIssued, responses=problems(403, 404, 409))
 async def issue_credential(body: CredentialIn, ledger: LedgerDep, actor: CurrentActor,
                            request: Request, key: IdempotencyKeyHeader = None):
     return await write(ledger, commands.issue_credential(actor, body.fields()), actor, key,
                        request, body)
 
 
-@router.post("/credentials/bulk")
+@router.post("/credentials/bulk", operation_id="issue_credentials_in_bulk",
+             response_model=answers.BulkIssued, responses=problems(403, 409))
 async def issue_in_bulk(body: BulkIn, ledger: LedgerDep, actor: CurrentActor,
                         request: Request, key: IdempotencyKeyHeader = None):
     check_role(actor, "provider")
@@ -64,10 +73,14 @@ def _lifecycle(action: str):
 
 for _action in ("revoke", "suspend", "reinstate"):
     router.add_api_route(f"/credentials/{{credential_id}}/{_action}", _lifecycle(_action),
-                         methods=["POST"], name=f"{_action}_credential")
+                         methods=["POST"], name=f"{_action}_credential",
+                         operation_id=f"{_action}_credential",
+                         response_model=answers.CredentialStatusChanged,
+                         responses=problems(403, 404, 409))
 
 
-@router.post("/credentials/{credential_id}/correct")
+@router.post("/credentials/{credential_id}/correct", operation_id="correct_credential",
+             response_model=answers.CredentialCorrected, responses=problems(403, 404, 409))
 async def correct_credential(credential_id: str, body: CorrectionIn, ledger: LedgerDep,
                              actor: CurrentActor, request: Request,
                              key: IdempotencyKeyHeader = None):
@@ -76,7 +89,8 @@ async def correct_credential(credential_id: str, body: CorrectionIn, ledger: Led
     return await write(ledger, run, actor, key, request, body)
 
 
-@router.post("/credentials/{credential_id}/share")
+@router.post("/credentials/{credential_id}/share", operation_id="share_credential",
+             response_model=answers.CredentialShared, responses=problems(403, 404, 409))
 async def share_credential(credential_id: str, body: SharingIn, ledger: LedgerDep,
                            actor: CurrentActor, request: Request,
                            key: IdempotencyKeyHeader = None):
@@ -84,14 +98,16 @@ async def share_credential(credential_id: str, body: SharingIn, ledger: LedgerDe
     return await write(ledger, run, actor, key, request, body)
 
 
-@router.post("/stacks", status_code=201)
+@router.post("/stacks", status_code=201, operation_id="stack_credentials",
+             response_model=answers.CredentialsStacked, responses=problems(403, 404, 409))
 async def stack_credentials(body: StackIn, ledger: LedgerDep, actor: CurrentActor,
                             request: Request, key: IdempotencyKeyHeader = None):
     return await write(ledger, commands.stack_credentials(actor, body.fields()), actor, key,
                        request, body)
 
 
-@router.post("/recognitions", status_code=201)
+@router.post("/recognitions", status_code=201, operation_id="record_recognition",
+             response_model=answers.RecognitionRecorded, responses=problems(403, 404, 409))
 async def record_recognition(body: RecognitionIn, ledger: LedgerDep, actor: CurrentActor,
                              request: Request, key: IdempotencyKeyHeader = None):
     run = commands.record_recognition(actor, ledger.database, body.fields())

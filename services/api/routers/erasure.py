@@ -2,16 +2,17 @@
 
 from fastapi import APIRouter, Request
 
+from services.api import answers
 from services.api.deps import CurrentActor, IdempotencyKeyHeader, LedgerDep, idempotency
+from services.api.openapi import problems
 from services.api.responses import FastJSONResponse
 from services.api.schemas import ErasureIn
 
 router = APIRouter(prefix="/v1", tags=["learners and credentials"])
 
 
-@router.post("/learners/{learner_id}/erase", responses={
-    200: {"description": "`{learner_id, status: \"erased\", position}`"},
-    404: {"description": "Unknown learner"}, 409: {"description": "Already erased"}})
+@router.post("/learners/{learner_id}/erase", operation_id="erase_learner",
+             response_model=answers.LearnerErased, responses=problems(403, 404, 409))
 async def erase_learner(learner_id: str, ledger: LedgerDep, actor: CurrentActor,
                         request: Request, key: IdempotencyKeyHeader = None,
                         body: ErasureIn | None = None):

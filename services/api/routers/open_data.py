@@ -29,7 +29,10 @@ def _serve(request: Request, ledger: Ledger, name: str, media_type: str,
     return StreamingResponse(body(on), media_type=media_type, headers=headers)
 
 
-@router.get("/register.csv", response_class=StreamingResponse)
+@router.get("/register.csv", response_class=StreamingResponse,
+            operation_id="get_register_csv", responses={
+                200: {"content": {CSV: {"schema": {"type": "string"}}}},
+                304: {"description": "Not modified (If-None-Match)"}})
 def register_csv(request: Request, ledger: LedgerDep):
     """The programmes listed today, one row each (RFC 4180, header row first)."""
     return _serve(request, ledger, "register.csv", CSV, lambda on: open_data.csv_lines(
@@ -37,7 +40,10 @@ def register_csv(request: Request, ledger: LedgerDep):
         open_data.programme_rows(ledger.public_register, ledger.urls, on)))
 
 
-@router.get("/providers.csv", response_class=StreamingResponse)
+@router.get("/providers.csv", response_class=StreamingResponse,
+            operation_id="get_providers_csv", responses={
+                200: {"content": {CSV: {"schema": {"type": "string"}}}},
+                304: {"description": "Not modified (If-None-Match)"}})
 def providers_csv(request: Request, ledger: LedgerDep):
     """The providers accredited today, one row each."""
     return _serve(request, ledger, "providers.csv", CSV, lambda on: open_data.csv_lines(
@@ -45,7 +51,10 @@ def providers_csv(request: Request, ledger: LedgerDep):
         open_data.provider_rows(ledger.public_register, ledger.urls, on)))
 
 
-@router.get("/register.jsonld", response_class=StreamingResponse)
+@router.get("/register.jsonld", response_class=StreamingResponse,
+            operation_id="get_register_jsonld", responses={
+                200: {"content": {JSONLD: {"schema": {"type": "object"}}}},
+                304: {"description": "Not modified (If-None-Match)"}})
 def register_jsonld(request: Request, ledger: LedgerDep):
     """The programmes listed today as ELM qualifications (EU LOQ shapes)."""
     url = f"{ledger.urls.base}/open-data/register.jsonld"
@@ -56,7 +65,10 @@ def register_jsonld(request: Request, ledger: LedgerDep):
                                         ledger.portability.operator, on)))
 
 
-@router.get("/accreditations.jsonld", response_class=StreamingResponse)
+@router.get("/accreditations.jsonld", response_class=StreamingResponse,
+            operation_id="get_accreditations_jsonld", responses={
+                200: {"content": {JSONLD: {"schema": {"type": "object"}}}},
+                304: {"description": "Not modified (If-None-Match)"}})
 def accreditations_jsonld(request: Request, ledger: LedgerDep):
     """Every provider's accreditations as ELM accreditations (EU AMS shapes)."""
     url = f"{ledger.urls.base}/open-data/accreditations.jsonld"

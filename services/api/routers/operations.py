@@ -4,17 +4,21 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from services.api import answers
 from services.api.deps import LedgerDep
+from services.api.responses import FastJSONResponse
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", operation_id="check_liveness", response_model=answers.Health)
 async def healthz():
-    return {"status": "ok"}
+    return FastJSONResponse({"status": "ok"})
 
 
-@router.get("/readyz")
+@router.get("/readyz", operation_id="check_readiness", response_model=answers.Readiness,
+            responses={503: {"model": answers.Unready,
+                             "description": "The store or Kafka is unreachable"}})
 def readyz(ledger: LedgerDep):
     try:
         head = ledger.app.recorder.max_notification_id() or 0
@@ -27,10 +31,12 @@ def readyz(ledger: LedgerDep):
         except Exception as error:
             return JSONResponse({"status": "unavailable", name: str(type(error).__name__)},
                                 status_code=503)
-    return {"status": "ready", "store_position": head, "read_position": ledger.read_position(),
-            **{name: "ok" for name in ledger.readiness}}
+    return FastJSONResponse({"status": "ready", "store_position": head,
+                             "read_position": ledger.read_position(),
+                             **{name: "ok" for name in ledger.readiness}})
 
 
-@router.get("/metrics")
+@router.get("/metrics", operation_id="get_metrics", response_class=Response, responses={
+    200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}})
 def metrics():
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -2,9 +2,10 @@
 verification of documents."""
 
 import logging
+from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from ledger import document_limits
@@ -12,9 +13,11 @@ from ledger.canonical_pool import BUDGET_SECONDS, TooComplex
 from ledger.domain.errors import InvalidRequest
 from ledger.issuers import issuer_profile
 from ledger.verification import MAX_NESTED
+from services.api import answers
 from services.api.body_limit import DEFAULT_LIMIT
 from services.api.deps import CurrentActor, LedgerDep, MinPosition, OptionalActor
-from services.api.responses import cacheable
+from services.api.openapi import Problem, problems
+from services.api.responses import FastJSONResponse, cacheable
 
 router = APIRouter(prefix="/v1", tags=["portability"])
 
@@ -24,9 +27,23 @@ log = logging.getLogger(__name__)
 STATUS_LIST_MAX_AGE = 30
 
 
-@router.get("/learners/{learner_id}/exports/{kind}", responses={200: {"content": {
-    media: {} for media in ("application/ld+json", "application/xml", "application/pdf")}}})
-def learner_export(learner_id: str, kind: str, ledger: LedgerDep, actor: CurrentActor,
+# A JSON(-LD) export: one document (CLR) or a list of them (OB 3.0, EDC).
+DOCUMENTS = {"anyOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]}
+# An enum in the document; any other kind is still answered (404 naming the formats).
+ExportKind = Annotated[str, Path(json_schema_extra={
+    "enum": ["clr", "ob3", "edc", "elmo", "pdf"]})]
+
+
+@router.get("/learners/{learner_id}/exports/{kind}", operation_id="export_learner_record",
+            response_class=Response,
+            responses={200: {"description": "The export, in its format's media type",
+                             "content": {"application/ld+json": {"schema": DOCUMENTS},
+                                         "application/json": {"schema": DOCUMENTS},
+                                         "application/xml": {"schema": {"type": "string"}},
+                                         "application/pdf": {"schema": {
+                                             "type": "string", "format": "binary"}}}},
+                       **problems(403, 404, 503)})
+def learner_export(learner_id: str, kind: ExportKind, ledger: LedgerDep, actor: CurrentActor,
                    min_position: MinPosition = None):
     """The learner's record as `clr` (CLR 2.0, signed), `ob3` (a list of signed OB 3.0
     credentials), `edc` (European Digital Credentials, ELM v3), `elmo` (EMREX ELMO XML) or
@@ -39,7 +56,8 @@ def learner_export(learner_id: str, kind: str, ledger: LedgerDep, actor: Current
     return Response(export.content, media_type=export.media_type, headers=headers)
 
 
-@router.get("/credentials/{credential_id}/ob3")
+@router.get("/credentials/{credential_id}/ob3", operation_id="get_shared_credential",
+            response_model=answers.VerifiableCredential, responses=problems(403, 404, 503))
 def credential_ob3(credential_id: str, ledger: LedgerDep, actor: OptionalActor,
                    min_position: MinPosition = None):
     """One signed OB 3.0 AchievementCredential: public once the learner shared it."""
@@ -47,13 +65,17 @@ def credential_ob3(credential_id: str, ledger: LedgerDep, actor: OptionalActor,
                     media_type="application/json")
 
 
-@router.get("/issuers/{issuer_id}")
+@router.get("/issuers/{issuer_id}", operation_id="get_issuer_profile",
+            response_model=answers.IssuerProfile, responses=problems(404))
 def issuer(issuer_id: str, ledger: LedgerDep, min_position: MinPosition = None):
     """An issuer's profile: its DID and every verification method it has signed with."""
-    return issuer_profile(ledger, issuer_id)
+    return FastJSONResponse(issuer_profile(ledger, issuer_id))
 
 
-@router.get("/status-lists/{list_id}")
+@router.get("/status-lists/{list_id}", operation_id="get_status_list",
+            response_model=answers.VerifiableCredential,
+            responses={304: {"description": "Not modified (If-None-Match)"},
+                       **problems(404, 503)})
 def status_list(list_id: str, request: Request, ledger: LedgerDep,
                 min_position: MinPosition = None):
     """A signed BitstringStatusListCredential (`revocation-N` or `suspension-N`), with an ETag
@@ -68,13 +90,16 @@ VERIFY_BODY = {"requestBody": {"required": True, "content": {"application/json":
     "ClrCredential (its nested credentials are checked too) or a status list credential"}}}}}
 
 
-@router.post("/verify", openapi_extra=VERIFY_BODY, responses={
-    413: {"description": f"the body exceeds {MAX_DOCUMENT_BYTES} bytes"},
-    422: {"description": "not a credential, or past the verifier's limits (nesting "
+@router.post("/verify", operation_id="verify_document", openapi_extra=VERIFY_BODY,
+             response_model=answers.DocumentVerification, responses={**problems(400, 503),
+    413: {"model": Problem, "description": f"the body exceeds {MAX_DOCUMENT_BYTES} bytes"},
+    422: {"model": Problem, "description": "not a credential, or past the verifier's limits "
+          "(nesting "
           f"{document_limits.MAX_DEPTH} levels, {document_limits.MAX_VALUES} JSON values, "
           f"{document_limits.MAX_PROOFS} proofs per document, {MAX_NESTED} credentials in a "
           f"CLR, {BUDGET_SECONDS:g} s of canonicalisation)"},
-    429: {"description": "every verification worker is busy: retry after Retry-After"}})
+    429: {"model": Problem,
+          "description": "every verification worker is busy: retry after Retry-After"}})
 async def verify_document(request: Request, min_position: MinPosition = None):
     """Check a credential document: every proof, each signing key against the keys the ledger
     published for the issuer's DID, status in the ledger's lists, accreditation on the award
@@ -83,7 +108,7 @@ async def verify_document(request: Request, min_position: MinPosition = None):
     body = await request.body()  # at most MAX_DOCUMENT_BYTES: services.api.body_limit
     try:
         document = orjson.loads(body)
-        return await request.app.state.verifier.verify(document)
+        return FastJSONResponse(await request.app.state.verifier.verify(document))
     except orjson.JSONDecodeError as error:
         log.warning("POST /v1/verify: the body is not JSON (%s)", error)
         raise InvalidRequest(f"the body is not JSON: {error}") from None
