@@ -1,0 +1,174 @@
+"""Add to wallet (SQLite and PostgreSQL): a learner's offer, driven over real HTTP as the DCC
+Learner Credential Wallet drives it (deep link, `{}`, DIDAuth signed by a did:key with Digital
+Bazaar's @digitalbazaar/vc), returns a VerifiablePresentation whose every credential passes
+Digital Bazaar's verifier; used, expired, closed and unknown exchanges, wrong challenges and
+domains, and other principals are refused with problem+json."""
+
+import httpx
+
+from ledger.wallet import MAX_FAILURES
+from tests.helpers import Api, World, build_world, created, enrol, problem
+from tests.outside_verifier import verify_all
+from tests.wallet_client import answer, didauth, exchange_url_of, start
+
+
+def _offer(world: World, position: int, body: dict | None = None) -> dict:
+    response = world.learner.http.post(
+        f"/v1/learners/{world.learner_id}/wallet-offers", json=body or {},
+        params={"min_position": position},
+        headers={"Authorization": f"Bearer {world.learner.token}"})
+    return created(response)
+
+
+def test_a_wallet_collects_every_credential_and_each_passes_digital_bazaars_verifier(
+        api: Api):
+    world = build_world(api)
+    first = world.issue(awarded_on="2025-03-01")
+    second = world.issue(awarded_on="2025-04-01", grade="A")
+    revoked = world.issue(awarded_on="2025-05-01")
+    gone = created(world.provider.post(f"/v1/credentials/{revoked['id']}/revoke",
+                                       {"reason": "issued in error"}), 200)
+    offer = _offer(world, gone["position"])
+    assert offer["credential_ids"] is None and offer["learner_id"] == world.learner_id
+    url = exchange_url_of(offer["deep_link"])
+    assert url == offer["exchange_url"]
+    assert url.startswith(f"{api.base_url}/v1/workflows/add-to-wallet/exchanges/")
+    assert "<svg" in offer["qr_svg"]
+
+    request = start(url)
+    assert request["query"]["type"] == "DIDAuthentication"
+    assert request["domain"] == api.ledger.urls.base
+    assert {s["serviceEndpoint"] for s in request["interact"]["service"]} == {url}
+    holder, presentation = didauth(request["challenge"], request["domain"])
+
+    response = answer(url, presentation)
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    delivered = response.json()["verifiablePresentation"]
+    assert "VerifiablePresentation" in delivered["type"]
+    credentials = delivered["verifiableCredential"]
+    assert sorted(c["id"].rsplit("/", 1)[-1] for c in credentials) == \
+        sorted([first["id"], second["id"]])  # the revoked one stays out of "all"
+    results = verify_all({f"credential {i}": c for i, c in enumerate(credentials)},
+                         api.base_url)
+    for name, result in results.items():
+        assert result["verified"] is True, (name, result)
+        assert result["status"] == {"revocation": False}, (name, result)
+
+    # The same presentation again (a replay), or anyone else: the exchange is used.
+    problem(answer(url, presentation), 410)
+    problem(httpx.post(url, json={}), 410)
+
+    listed = world.learner.get(f"/v1/learners/{world.learner_id}/wallet-offers")
+    assert listed.status_code == 200, listed.text
+    [state] = listed.json()["offers"]
+    assert state["id"] == offer["id"] and state["state"] == "delivered"
+    assert state["wallet_did"] == holder and state["delivered_count"] == 2
+
+
+def test_chosen_credentials_only_and_what_cannot_be_chosen(api: Api):
+    world = build_world(api)
+    world.issue(awarded_on="2025-03-01")
+    chosen = world.issue(awarded_on="2025-04-01")
+    offer = _offer(world, chosen["position"], {"credential_ids": [chosen["id"]]})
+    assert offer["credential_ids"] == [chosen["id"]]
+    request = start(offer["exchange_url"])
+    _, presentation = didauth(request["challenge"], request["domain"])
+    response = answer(offer["exchange_url"], presentation)
+    assert response.status_code == 200, response.text
+    [credential] = response.json()["verifiablePresentation"]["verifiableCredential"]
+    assert credential["id"].endswith(f"/{chosen['id']}")
+
+    nothing = World(api, world.provider_id, world.programme_id, enrol(world.provider))
+    other = World(api, world.provider_id, world.programme_id, enrol(world.provider))
+    theirs = other.issue()  # after both enrolments: its position covers them
+    path = f"/v1/learners/{world.learner_id}/wallet-offers"
+    refused = world.learner.http.post(path, json={"credential_ids": [theirs["id"]]},
+                                      params={"min_position": theirs["position"]},
+                                      headers={"Authorization": f"Bearer {world.learner.token}"})
+    assert theirs["id"] in problem(refused, 422)["detail"]
+    problem(world.learner.post(path, {"credential_ids": []}), 422)
+    empty = nothing.learner.http.post(
+        f"/v1/learners/{nothing.learner_id}/wallet-offers", json={},
+        params={"min_position": theirs["position"]},
+        headers={"Authorization": f"Bearer {nothing.learner.token}"})
+    problem(empty, 409)
+
+
+def test_wrong_challenge_domain_or_signature_is_refused_and_the_exchange_stays_open(api: Api):
+    world = build_world(api)
+    issued = world.issue()
+    offer = _offer(world, issued["position"])
+    url = offer["exchange_url"]
+    request = start(url)
+
+    _, wrong_challenge = didauth("not-the-challenge", request["domain"])
+    assert "challenge" in problem(answer(url, wrong_challenge), 422)["detail"]
+    _, wrong_domain = didauth(request["challenge"], "https://elsewhere.example")
+    assert "domain" in problem(answer(url, wrong_domain), 422)["detail"]
+    _, tampered = didauth(request["challenge"], request["domain"])
+    tampered["holder"] = didauth(request["challenge"], request["domain"])[0]
+    problem(answer(url, tampered), 422)  # the key is not the (new) holder's
+    _, forged = didauth(request["challenge"], request["domain"])
+    value = forged["proof"]["proofValue"]
+    forged["proof"]["proofValue"] = value[:-2] + ("11" if value[-2:] != "11" else "22")
+    assert "does not verify" in problem(answer(url, forged), 422)["detail"]
+    unsigned = {k: v for k, v in forged.items() if k != "proof"}
+    problem(answer(url, unsigned), 422)
+    problem(httpx.post(url, json={"verifiablePresentation": "no"}), 422)
+    problem(httpx.post(url, content=b"[1, 2]",
+                       headers={"Content-Type": "application/json"}), 422)
+
+    _, good = didauth(request["challenge"], request["domain"])
+    response = answer(url, good)
+    assert response.status_code == 200, response.text
+
+
+def test_expired_closed_and_unknown_exchanges_answer_4xx(api: Api):
+    world = build_world(api)
+    issued = world.issue()
+    offer = _offer(world, issued["position"])
+    request = start(offer["exchange_url"])
+    _, presentation = didauth(request["challenge"], request["domain"])
+    with api.ledger.database.transaction() as cursor:  # as if its ten minutes had passed
+        cursor.execute("UPDATE wallet_exchanges SET expires_at = ? WHERE id = ?",
+                       ("2000-01-01T00:00:00.000000Z", offer["id"]))
+    assert "expired" in problem(answer(offer["exchange_url"], presentation), 410)["detail"]
+
+    closing = _offer(world, issued["position"])
+    request = start(closing["exchange_url"])
+    _, wrong = didauth("wrong", request["domain"])
+    for _ in range(MAX_FAILURES):
+        problem(answer(closing["exchange_url"], wrong), 422)
+    _, right = didauth(request["challenge"], request["domain"])
+    assert "closed" in problem(answer(closing["exchange_url"], right), 410)["detail"]
+
+    states = {o["id"]: o["state"] for o in world.learner.get(
+        f"/v1/learners/{world.learner_id}/wallet-offers").json()["offers"]}
+    assert states == {offer["id"]: "expired", closing["id"]: "closed"}
+    unknown = offer["exchange_url"].rsplit("/", 1)[0] + "/not-an-exchange"
+    problem(httpx.post(unknown, json={}), 404)
+
+
+def test_only_the_learner_offers_or_lists_their_wallet_deliveries(api: Api):
+    world = build_world(api)
+    world.issue()
+    path = f"/v1/learners/{world.learner_id}/wallet-offers"
+    other = api.as_("learner", enrol(world.provider))
+    for caller in (other, world.provider, api.as_("auditor"), api.as_("admin")):
+        problem(caller.post(path, {}), 403)
+        problem(caller.get(path), 403)
+    problem(api.anonymous().post(path, {}), 401)
+
+
+def test_wallets_may_call_the_exchange_from_any_origin_but_not_the_offers(api: Api):
+    url = f"{api.base_url}/v1/workflows/add-to-wallet/exchanges/abc"
+    preflight = httpx.options(url, headers={"Origin": "https://wallet.example",
+                                            "Access-Control-Request-Method": "POST",
+                                            "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status_code == 200, preflight.text
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    offers = httpx.options(f"{api.base_url}/v1/learners/x/wallet-offers",
+                           headers={"Origin": "https://wallet.example",
+                                    "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in offers.headers
