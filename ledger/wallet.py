@@ -6,10 +6,15 @@ W3C VC-API exchange, as the DCC Learner Credential Wallet speaks it.
    "credentialRequestOrigin": ..., "protocols": {"vcapi": <exchange URL>}}`.
 2. The wallet POSTs `{}` to the exchange URL and gets a `verifiablePresentationRequest` for
    DIDAuthentication with a challenge and a domain (`step`).
-3. The wallet POSTs `{"verifiablePresentation": <a presentation signed by its DID, proof
+3. The wallet POSTs `{"verifiablePresentation": <a presentation signed by its did:key, proof
    purpose authentication, with that challenge and domain>}` and gets back
    `{"verifiablePresentation": {...}}` holding the credentials, each signed by its issuer
    (the same documents as the `ob3` export, with their status list entries).
+
+The presentation's proof may be an eddsa-rdfc-2022 Data Integrity proof, or the
+Ed25519Signature2020 proof the wallet's releases sign with (as of its December 2024 source);
+the latter's context (https://w3id.org/security/suites/ed25519-2020/v1) must then be in the
+standards cache, else the attempt is refused naming it.
 
 No event is recorded: delivering copies of credentials already issued changes nothing in the
 learner's record, and the events are the record (a replay of the store must not depend on
@@ -219,7 +224,8 @@ class WalletDelivery:
         if not isinstance(method, str) or did_key.controller_of(method) != holder:
             return "the proof's key is not the holder's"
         check = data_integrity.check_proof(
-            proof, lambda: data_integrity.hash_data(presentation, proof, self.standards))
+            proof, lambda: data_integrity.hash_data(presentation, proof, self.standards),
+            legacy=True)
         return None if check.valid else f"the proof does not verify: {check.reason}"
 
 

@@ -1,7 +1,8 @@
 """A wallet's side of the "Add to wallet" VC-API exchange, as the DCC Learner Credential
 Wallet runs it: open the deep link's `protocols.vcapi` URL with `{}`, answer the DIDAuth
-request with a presentation signed by a fresh did:key (Digital Bazaar's @digitalbazaar/vc in
-tests/js/didauth.mjs), collect the credentials."""
+request with a presentation signed by a fresh did:key (tests/js/didauth.mjs: the wallet's own
+libraries and Ed25519Signature2020, or Digital Bazaar's @digitalbazaar/vc and eddsa-rdfc-2022),
+collect the credentials."""
 
 import json
 import shutil
@@ -25,11 +26,24 @@ def exchange_url_of(deep_link: str) -> str:
     return request["protocols"]["vcapi"]
 
 
-def didauth(challenge: str, domain: str) -> tuple[str, dict[str, Any]]:
+DATA_INTEGRITY = "eddsa-rdfc-2022"  # Digital Bazaar's @digitalbazaar/vc
+LCW = "Ed25519Signature2020"  # the Learner Credential Wallet's own libraries and suite
+
+
+def didauth(challenge: str, domain: str, suite: str = DATA_INTEGRITY
+            ) -> tuple[str, dict[str, Any]]:
     """(holder DID, a DIDAuth presentation signed for this challenge and domain)."""
+    holder, presentation, _ = signed_didauth(challenge, domain, suite)
+    return holder, presentation
+
+
+def signed_didauth(challenge: str, domain: str, suite: str
+                   ) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """didauth, and the contexts the suite brought that the standards folder lacks."""
     node = shutil.which("node")
     assert node, "node is not installed (scripts/test.sh installs it)"
-    payload = {"standards": str(STANDARDS), "challenge": challenge, "domain": domain}
+    payload = {"standards": str(STANDARDS), "challenge": challenge, "domain": domain,
+               "suite": suite}
     with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as file:
         json.dump(payload, file)
         file.flush()
@@ -37,7 +51,7 @@ def didauth(challenge: str, domain: str) -> tuple[str, dict[str, Any]]:
                               capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
-    return out["holder"], out["verifiablePresentation"]
+    return out["holder"], out["verifiablePresentation"], out["contexts"]
 
 
 def start(url: str) -> dict[str, Any]:

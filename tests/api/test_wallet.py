@@ -4,12 +4,19 @@ Bazaar's @digitalbazaar/vc), returns a VerifiablePresentation whose every creden
 Digital Bazaar's verifier; used, expired, closed and unknown exchanges, wrong challenges and
 domains, and other principals are refused with problem+json."""
 
-import httpx
+import json
+from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
+import pytest
+
+from ledger.bootstrap import bootstrap
 from ledger.wallet import MAX_FAILURES
+from tests.conftest import STANDARDS, ServedLedger, make_settings
 from tests.helpers import Api, World, build_world, created, enrol, problem
 from tests.outside_verifier import verify_all
-from tests.wallet_client import answer, didauth, exchange_url_of, start
+from tests.wallet_client import LCW, answer, didauth, exchange_url_of, signed_didauth, start
 
 
 def _offer(world: World, position: int, body: dict | None = None) -> dict:
@@ -172,3 +179,62 @@ def test_wallets_may_call_the_exchange_from_any_origin_but_not_the_offers(api: A
                            headers={"Origin": "https://wallet.example",
                                     "Access-Control-Request-Method": "POST"})
     assert "access-control-allow-origin" not in offers.headers
+
+
+def _standards_with(folder: Path, extra: dict[str, dict]) -> Path:
+    """The standards folder plus contexts (links to its files, an index naming the extra)."""
+    folder.mkdir()
+    for entry in STANDARDS.iterdir():
+        if entry.name != "contexts":
+            (folder / entry.name).symlink_to(entry)
+    contexts = folder / "contexts"
+    contexts.mkdir()
+    for entry in (STANDARDS / "contexts").iterdir():
+        if entry.name != "index.json":
+            (contexts / entry.name).symlink_to(entry)
+    index = json.loads((STANDARDS / "contexts" / "index.json").read_text())
+    for number, (url, document) in enumerate(extra.items()):
+        (contexts / f"extra-{number}.jsonld").write_text(json.dumps(document))
+        index[url] = f"extra-{number}.jsonld"
+    (contexts / "index.json").write_text(json.dumps(index))
+    return folder
+
+
+@pytest.fixture
+def lcw_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
+    """A served ledger (SQLite) whose standards cache also holds the Ed25519Signature2020
+    context, taken from the npm package the wallet's signing suite depends on."""
+    _, _, contexts = signed_didauth("c", "d", LCW)
+    settings = make_settings("sqlite", tmp_path, request).model_copy(
+        update={"standards_dir": _standards_with(tmp_path / "standards", contexts)})
+    built = bootstrap(settings)
+    with ServedLedger(built) as base_url, Api(base_url, built) as client:
+        yield client
+    built.close()
+
+
+def test_the_learner_credential_wallets_own_didauth_collects_the_credentials(lcw_api: Api):
+    """The wallet's libraries and calls (@digitalcredentials/vc, Ed25519Signature2020); its
+    suite's context must be in the ledger's standards cache."""
+    world = build_world(lcw_api)
+    issued = world.issue()
+    offer = _offer(world, issued["position"])
+    request = start(offer["exchange_url"])
+    holder, presentation = didauth(request["challenge"], request["domain"], LCW)
+    assert presentation["proof"]["type"] == LCW
+    response = answer(offer["exchange_url"], presentation)
+    assert response.status_code == 200, response.text
+    [credential] = response.json()["verifiablePresentation"]["verifiableCredential"]
+    assert verify_all({"credential": credential}, lcw_api.base_url)["credential"]["verified"]
+    listed = world.learner.get(f"/v1/learners/{world.learner_id}/wallet-offers").json()
+    assert listed["offers"][0]["wallet_did"] == holder
+
+
+def test_without_the_suites_context_the_wallets_didauth_is_refused_saying_so(api: Api):
+    world = build_world(api)
+    issued = world.issue()
+    offer = _offer(world, issued["position"])
+    request = start(offer["exchange_url"])
+    _, presentation = didauth(request["challenge"], request["domain"], LCW)
+    refused = problem(answer(offer["exchange_url"], presentation), 422)
+    assert "https://w3id.org/security/suites/ed25519-2020/v1" in refused["detail"]
