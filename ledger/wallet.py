@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import orjson
 
@@ -50,6 +50,7 @@ EXCHANGE_MINUTES = 10
 MAX_FAILURES = 10  # DIDAuth attempts that fail before the exchange closes
 MAX_CHOSEN = 500
 LCW_REQUEST = "https://lcw.app/request"
+LCW_LEGACY_REQUEST = "https://lcw.app/request.html"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 # The Data Integrity suites a DIDAuth presentation may be signed with (ledger.signing).
 ACCEPTED_CRYPTOSUITES = ({"cryptosuite": data_integrity.CRYPTOSUITE},)
@@ -74,6 +75,7 @@ class Offer:
     learner_id: str
     exchange_url: str
     deep_link: str
+    legacy_deep_link: str
     expires_at: str
     credential_ids: list[str] | None
 
@@ -102,6 +104,14 @@ class WalletDelivery:
                    "protocols": {"vcapi": exchange_url}}
         return f"{LCW_REQUEST}?request={quote(orjson.dumps(request).decode(), safe='')}"
 
+    def legacy_deep_link(self, exchange_url: str, challenge: str) -> str:
+        """The wallet's older credential request link (DCC's `request` deep link with
+        `auth_type=bearer`): the wallet POSTs a presentation signed for `challenge` straight
+        to `vc_request_url`, with no presentation request first."""
+        query = urlencode({"issuer": self.urls.base, "auth_type": "bearer",
+                           "challenge": challenge, "vc_request_url": exchange_url})
+        return f"{LCW_LEGACY_REQUEST}?{query}"
+
     def offer(self, actor: Actor, learner_id: str, credential_ids: list[str] | None) -> Offer:
         """A new exchange for the chosen credentials (None: every one not revoked)."""
         _check_learner(actor, learner_id)
@@ -116,12 +126,14 @@ class WalletDelivery:
         offer_id, exchange_id = uuid.uuid4().hex, secrets.token_urlsafe(32)
         created = self.clock()
         expires = created + timedelta(minutes=EXCHANGE_MINUTES)
+        challenge = secrets.token_urlsafe(24)
         self.exchanges.create(offer_id, exchange_id, learner_id, actor.principal_id, chosen,
-                              secrets.token_urlsafe(24), created, expires)
+                              challenge, created, expires)
         log.info("wallet offer %s created", offer_id)
         url = self.exchange_url(exchange_id)
         return Offer(id=offer_id, learner_id=learner_id, exchange_url=url,
                      deep_link=self.deep_link(url),
+                     legacy_deep_link=self.legacy_deep_link(url, challenge),
                      expires_at=expires.strftime("%Y-%m-%dT%H:%M:%SZ"), credential_ids=chosen)
 
     def offers(self, actor: Actor, learner_id: str, limit: int = 50) -> list[dict[str, Any]]:
@@ -141,7 +153,11 @@ class WalletDelivery:
 
     def step(self, exchange_id: str, body: Any) -> dict[str, Any]:
         """One POST of the wallet to the exchange: `{}` starts it (the presentation request),
-        `{"verifiablePresentation": ...}` answers it (the credentials)."""
+        `{"verifiablePresentation": ...}` answers it (the credentials, wrapped the same way).
+
+        A signed presentation posted bare is the wallet's older credential request flow
+        (`legacy_deep_link`): it carries the challenge but no domain, and gets the
+        presentation of credentials back bare."""
         if not isinstance(body, dict):
             raise InvalidRequest("the body must be a JSON object")
         row = self.exchanges.find(exchange_id)
@@ -149,12 +165,13 @@ class WalletDelivery:
             raise NotFound("no such exchange")
         now = self.clock()
         _check_open(row, now)
-        presentation = body.get("verifiablePresentation")
+        bare = "proof" in body and "verifiablePresentation" not in body
+        presentation = body if bare else body.get("verifiablePresentation")
         if presentation is None:
             self.exchanges.mark_requested(row.id, now)
             return {"verifiablePresentationRequest": self.request(row, exchange_id)}
         try:
-            holder = self.authenticate(presentation, row)
+            holder = self.authenticate(presentation, row, domain_required=not bare)
         except DidAuthFailed:
             self.exchanges.count_failure(row.id)
             log.info("wallet exchange %s: a DIDAuth attempt failed", row.id)
@@ -167,9 +184,9 @@ class WalletDelivery:
             raise ExchangeClosed("this exchange was used or closed meanwhile: ask the learner "
                                  "for a new offer")
         log.info("wallet exchange %s delivered %d credentials", row.id, len(credentials))
-        return {"verifiablePresentation": {
-            "@context": [VC_V2], "type": ["VerifiablePresentation"],
-            "verifiableCredential": credentials}}
+        delivered = {"@context": [VC_V2], "type": ["VerifiablePresentation"],
+                     "verifiableCredential": credentials}
+        return delivered if bare else {"verifiablePresentation": delivered}
 
     def request(self, row: ExchangeRow, exchange_id: str) -> dict[str, Any]:
         """The DIDAuthentication request (W3C CCG VP Request Spec), answered at the same URL."""
@@ -185,9 +202,11 @@ class WalletDelivery:
                 {"type": "UnmediatedPresentationService2021", "serviceEndpoint": endpoint}]},
         }
 
-    def authenticate(self, presentation: Any, row: ExchangeRow) -> str:
+    def authenticate(self, presentation: Any, row: ExchangeRow, *,
+                     domain_required: bool = True) -> str:
         """The holder DID a DIDAuth presentation proves control of, for this exchange's
-        challenge and this ledger's domain; DidAuthFailed otherwise."""
+        challenge and this ledger's domain (when it names one, or `domain_required`);
+        DidAuthFailed otherwise."""
         if not isinstance(presentation, dict):
             raise DidAuthFailed("verifiablePresentation must be an object")
         types = presentation.get("type")
@@ -203,14 +222,14 @@ class WalletDelivery:
             raise DidAuthFailed("the presentation is not signed")
         reasons = []
         for proof in proofs:
-            reason = self._proof_problem(presentation, proof, row, holder)
+            reason = self._proof_problem(presentation, proof, row, holder, domain_required)
             if reason is None:
                 return holder
             reasons.append(reason)
         raise DidAuthFailed("; ".join(reasons))
 
     def _proof_problem(self, presentation: dict[str, Any], proof: Any, row: ExchangeRow,
-                       holder: str) -> str | None:
+                       holder: str, domain_required: bool) -> str | None:
         if not isinstance(proof, dict):
             return "a proof must be an object"
         if proof.get("proofPurpose") != "authentication":
@@ -218,7 +237,7 @@ class WalletDelivery:
         if not isinstance(proof.get("challenge"), str) or \
                 not secrets.compare_digest(proof["challenge"], row.challenge):
             return "the proof does not carry this exchange's challenge"
-        if proof.get("domain") != self.urls.base:
+        if (domain_required or "domain" in proof) and proof.get("domain") != self.urls.base:
             return f"the proof's domain must be {self.urls.base}"
         method = proof.get("verificationMethod")
         if not isinstance(method, str) or did_key.controller_of(method) != holder:

@@ -30,14 +30,14 @@ DATA_INTEGRITY = "eddsa-rdfc-2022"  # Digital Bazaar's @digitalbazaar/vc
 LCW = "Ed25519Signature2020"  # the Learner Credential Wallet's own libraries and suite
 
 
-def didauth(challenge: str, domain: str, suite: str = DATA_INTEGRITY
+def didauth(challenge: str, domain: str | None, suite: str = DATA_INTEGRITY
             ) -> tuple[str, dict[str, Any]]:
     """(holder DID, a DIDAuth presentation signed for this challenge and domain)."""
     holder, presentation, _ = signed_didauth(challenge, domain, suite)
     return holder, presentation
 
 
-def signed_didauth(challenge: str, domain: str, suite: str
+def signed_didauth(challenge: str, domain: str | None, suite: str
                    ) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """didauth, and the contexts the suite brought that the standards folder lacks."""
     node = shutil.which("node")
@@ -52,6 +52,13 @@ def signed_didauth(challenge: str, domain: str, suite: str
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     return out["holder"], out["verifiablePresentation"], out["contexts"]
+
+
+def legacy_request_of(deep_link: str) -> dict[str, str]:
+    """The parameters of the wallet's older credential request link (`request.html?...`)."""
+    parts = urlsplit(deep_link)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == "https://lcw.app/request.html"
+    return {key: values[0] for key, values in parse_qs(parts.query).items()}
 
 
 def start(url: str) -> dict[str, Any]:

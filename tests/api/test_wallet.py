@@ -16,7 +16,15 @@ from ledger.wallet import MAX_FAILURES
 from tests.conftest import STANDARDS, ServedLedger, make_settings
 from tests.helpers import Api, World, build_world, created, enrol, problem
 from tests.outside_verifier import verify_all
-from tests.wallet_client import LCW, answer, didauth, exchange_url_of, signed_didauth, start
+from tests.wallet_client import (
+    LCW,
+    answer,
+    didauth,
+    exchange_url_of,
+    legacy_request_of,
+    signed_didauth,
+    start,
+)
 
 
 def _offer(world: World, position: int, body: dict | None = None) -> dict:
@@ -113,6 +121,8 @@ def test_wrong_challenge_domain_or_signature_is_refused_and_the_exchange_stays_o
     assert "challenge" in problem(answer(url, wrong_challenge), 422)["detail"]
     _, wrong_domain = didauth(request["challenge"], "https://elsewhere.example")
     assert "domain" in problem(answer(url, wrong_domain), 422)["detail"]
+    _, no_domain = didauth(request["challenge"], None)  # the VC-API flow asked for one
+    assert "domain" in problem(answer(url, no_domain), 422)["detail"]
     _, tampered = didauth(request["challenge"], request["domain"])
     tampered["holder"] = didauth(request["challenge"], request["domain"])[0]
     problem(answer(url, tampered), 422)  # the key is not the (new) holder's
@@ -228,6 +238,31 @@ def test_the_learner_credential_wallets_own_didauth_collects_the_credentials(lcw
     assert verify_all({"credential": credential}, lcw_api.base_url)["credential"]["verified"]
     listed = world.learner.get(f"/v1/learners/{world.learner_id}/wallet-offers").json()
     assert listed["offers"][0]["wallet_did"] == holder
+
+
+def test_the_wallets_older_credential_request_flow_collects_every_credential(lcw_api: Api):
+    """`request.html?issuer&auth_type=bearer&challenge&vc_request_url`: the wallet POSTs a
+    presentation signed for the challenge (no domain) straight to the URL, as its
+    requestCredential does, and reads the bare presentation it gets back."""
+    world = build_world(lcw_api)
+    world.issue(awarded_on="2025-03-01")
+    second = world.issue(awarded_on="2025-04-01")
+    offer = _offer(world, second["position"])
+    params = legacy_request_of(offer["legacy_deep_link"])
+    assert params["auth_type"] == "bearer" and params["issuer"] == lcw_api.ledger.urls.base
+    assert params["vc_request_url"] == offer["exchange_url"]
+    _, presentation = didauth(params["challenge"], None, LCW)
+    assert "domain" not in presentation["proof"]
+    response = httpx.post(params["vc_request_url"], json=presentation, timeout=60)
+    assert response.status_code == 200, response.text
+    delivered = response.json()
+    assert "VerifiablePresentation" in delivered["type"]
+    credentials = delivered["verifiableCredential"]
+    assert len(credentials) == 2
+    results = verify_all({f"credential {i}": c for i, c in enumerate(credentials)},
+                         lcw_api.base_url)
+    assert all(r["verified"] for r in results.values()), results
+    problem(httpx.post(params["vc_request_url"], json=presentation), 410)  # a replay
 
 
 def test_without_the_suites_context_the_wallets_didauth_is_refused_saying_so(api: Api):

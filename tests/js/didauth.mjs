@@ -8,7 +8,7 @@
 //   "eddsa-rdfc-2022": Digital Bazaar's @digitalbazaar/vc with the Data Integrity cryptosuite.
 //
 //   node didauth.mjs INPUT.json
-//   INPUT: {"standards": DIR, "challenge": "...", "domain": "...", "suite": ...}
+//   INPUT: {"standards": DIR, "challenge": "...", "domain": "..." or null, "suite": ...}
 //   stdout: {"holder": "did:key:z6Mk...", "verifiablePresentation": {...},
 //            "contexts": {URL: DOCUMENT}}
 import {readFileSync} from 'node:fs';
@@ -45,7 +45,8 @@ async function documentLoader(url) {
   throw new Error(`the document loader does not resolve ${url}`);
 }
 
-const {challenge, domain} = input;
+const challenge = input.challenge;
+const domain = input.domain ?? undefined; // none: the wallet's older credential request flow
 let holder;
 let signed;
 if(input.suite === 'Ed25519Signature2020') {

@@ -47,7 +47,7 @@ def offer(site: Site) -> dict:
 def test_the_partial_shows_a_qr_code_of_the_wallet_link_in_each_language(
         offer: dict, browser: Browser, tmp_path: Path, language: str):
     fields = {k: offer[k] for k in ("id", "learner_id", "exchange_url", "deep_link",
-                                    "expires_at", "credential_ids")}
+                                    "legacy_deep_link", "expires_at", "credential_ids")}
     html = offer_partial(Templates(), language, Offer(**fields))
     assert HEADINGS[language] in html
     assert f'href="{offer["deep_link"].replace("&", "&amp;")}"' in html

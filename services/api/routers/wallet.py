@@ -28,6 +28,9 @@ class WalletOfferOut(BaseModel):
     exchange_url: str = Field(description="the VC-API exchange (one-time; POST {} to start)")
     deep_link: str = Field(description="opens the DCC Learner Credential Wallet on the "
                            "exchange (its `request` link with a `protocols.vcapi` URL)")
+    legacy_deep_link: str = Field(description="the wallet's older credential request link "
+                                  "(`vc_request_url`, `auth_type=bearer`, `challenge`) to the "
+                                  "same exchange")
     qr_svg: str = Field(description="the deep link as a QR code, an inline SVG")
     expires_at: str
     credential_ids: list[str] | None
@@ -67,7 +70,8 @@ def offer_credentials_to_wallet(learner_id: str, ledger: LedgerDep, actor: Curre
     offer = ledger.wallet.offer(actor, learner_id, chosen)
     return FastJSONResponse({
         "id": offer.id, "learner_id": offer.learner_id, "exchange_url": offer.exchange_url,
-        "deep_link": offer.deep_link, "qr_svg": qr_svg(offer.deep_link),
+        "deep_link": offer.deep_link, "legacy_deep_link": offer.legacy_deep_link,
+        "qr_svg": qr_svg(offer.deep_link),
         "expires_at": offer.expires_at, "credential_ids": offer.credential_ids},
         status_code=201)
 
@@ -83,7 +87,8 @@ def list_wallet_deliveries(learner_id: str, ledger: LedgerDep, actor: CurrentAct
 EXCHANGE_BODY = Body(default_factory=dict, examples=[{}], description=(
     "`{}` to start (answered with a verifiablePresentationRequest), then "
     "`{\"verifiablePresentation\": ...}`: a presentation signed by the wallet's did:key with "
-    "proof purpose authentication and the request's challenge and domain"))
+    "proof purpose authentication and the request's challenge and domain. A signed "
+    "presentation posted bare (the older credential request flow) is answered bare"))
 
 
 @router.post("/workflows/add-to-wallet/exchanges/{exchange_id}",
