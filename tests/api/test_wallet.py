@@ -5,6 +5,8 @@ Digital Bazaar's verifier; used, expired, closed and unknown exchanges, wrong ch
 domains, and other principals are refused with problem+json."""
 
 import json
+import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,7 +38,8 @@ def _offer(world: World, position: int, body: dict | None = None) -> dict:
 
 
 def test_a_wallet_collects_every_credential_and_each_passes_digital_bazaars_verifier(
-        api: Api):
+        api: Api, caplog: pytest.LogCaptureFixture):
+    caplog.set_level(logging.DEBUG)
     world = build_world(api)
     first = world.issue(awarded_on="2025-03-01")
     second = world.issue(awarded_on="2025-04-01", grade="A")
@@ -79,6 +82,16 @@ def test_a_wallet_collects_every_credential_and_each_passes_digital_bazaars_veri
     [state] = listed.json()["offers"]
     assert state["id"] == offer["id"] and state["state"] == "delivered"
     assert state["wallet_did"] == holder and state["delivered_count"] == 2
+
+    # The server's logs name the offer, never the secrets, the wallet or what was delivered
+    # (the test's own HTTP client logs its URLs: not the server's).
+    logged = "\n".join(r.getMessage() for r in caplog.records
+                       if not r.name.startswith(("httpx", "httpcore")))
+    assert f"wallet exchange {offer['id']} delivered 2 credentials" in logged
+    secrets = [url.rsplit("/", 1)[-1], request["challenge"], holder.removeprefix("did:key:"),
+               first["id"], second["id"], world.learner_id, credentials[0]["proof"][0][
+                   "proofValue"]]
+    assert [s for s in secrets if s in logged] == []
 
 
 def test_chosen_credentials_only_and_what_cannot_be_chosen(api: Api):
@@ -273,3 +286,24 @@ def test_without_the_suites_context_the_wallets_didauth_is_refused_saying_so(api
     _, presentation = didauth(request["challenge"], request["domain"], LCW)
     refused = problem(answer(offer["exchange_url"], presentation), 422)
     assert "https://w3id.org/security/suites/ed25519-2020/v1" in refused["detail"]
+
+
+def test_two_wallets_racing_on_one_exchange_get_one_delivery(api: Api):
+    world = build_world(api)
+    issued = world.issue()
+    offer = _offer(world, issued["position"])
+    request = start(offer["exchange_url"])
+    presentations = [didauth(request["challenge"], request["domain"])[1] for _ in range(2)]
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def run(presentation: dict) -> None:
+        barrier.wait()
+        statuses.append(answer(offer["exchange_url"], presentation).status_code)
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in presentations]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(statuses) == [200, 410]
