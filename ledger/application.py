@@ -46,7 +46,7 @@ from ledger.wallet import WalletDelivery
 
 # Where erasure deletes rows (ledger.commands.erase_learner).
 ERASED_TABLES = ("learner_vault", "learner_national_ids", "idempotency_keys",
-                 "idempotency_subjects", "principals")
+                 "idempotency_subjects", "principals", "principal_subjects")
 
 
 class LedgerApplication(Application):
