@@ -307,3 +307,19 @@ def test_two_wallets_racing_on_one_exchange_get_one_delivery(api: Api):
     for thread in threads:
         thread.join(timeout=120)
     assert sorted(statuses) == [200, 410]
+
+
+def test_erasure_deletes_the_learners_offers_and_the_wallets_they_reached(api: Api):
+    world = build_world(api)
+    issued = world.issue()
+    delivered = _offer(world, issued["position"])
+    request = start(delivered["exchange_url"])
+    assert answer(delivered["exchange_url"],
+                  didauth(request["challenge"], request["domain"])[1]).status_code == 200
+    pending = _offer(world, issued["position"])
+    created(api.as_("admin").post(f"/v1/learners/{world.learner_id}/erase",
+                                  {"reason": "data_subject_request"}), 200)
+    rows = api.ledger.database.query("SELECT id FROM wallet_exchanges WHERE learner_id = ?",
+                                     (world.learner_id,))
+    assert rows == []
+    problem(httpx.post(pending["exchange_url"], json={}), 404)
