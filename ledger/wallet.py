@@ -49,6 +49,8 @@ WORKFLOW = "add-to-wallet"
 EXCHANGE_MINUTES = 10
 MAX_FAILURES = 10  # DIDAuth attempts that fail before the exchange closes
 MAX_CHOSEN = 500
+MAX_DIDAUTH_BYTES = 16 * 1024
+MAX_DIDAUTH_PROOFS = 2
 LCW_REQUEST = "https://lcw.app/request"
 LCW_LEGACY_REQUEST = "https://lcw.app/request.html"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -209,6 +211,12 @@ class WalletDelivery:
         DidAuthFailed otherwise."""
         if not isinstance(presentation, dict):
             raise DidAuthFailed("verifiablePresentation must be an object")
+        # Its proof is checked here, in the request: only a small, credential-free document
+        # is canonicalised (what a wallet sends is well under 2 KiB).
+        if len(orjson.dumps(presentation)) > MAX_DIDAUTH_BYTES:
+            raise DidAuthFailed(f"a DIDAuth presentation is at most {MAX_DIDAUTH_BYTES} bytes")
+        if presentation.get("verifiableCredential"):
+            raise DidAuthFailed("a DIDAuth presentation carries no credentials")
         types = presentation.get("type")
         types = types if isinstance(types, list) else [types]
         if "VerifiablePresentation" not in types:
@@ -220,6 +228,8 @@ class WalletDelivery:
         proofs = data_integrity.proofs_of(presentation)
         if not proofs:
             raise DidAuthFailed("the presentation is not signed")
+        if len(proofs) > MAX_DIDAUTH_PROOFS:
+            raise DidAuthFailed(f"at most {MAX_DIDAUTH_PROOFS} proofs")
         reasons = []
         for proof in proofs:
             reason = self._proof_problem(presentation, proof, row, holder, domain_required)

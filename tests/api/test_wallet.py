@@ -145,6 +145,8 @@ def test_wrong_challenge_domain_or_signature_is_refused_and_the_exchange_stays_o
     assert "does not verify" in problem(answer(url, forged), 422)["detail"]
     unsigned = {k: v for k, v in forged.items() if k != "proof"}
     problem(answer(url, unsigned), 422)
+    padded = {**good_looking(request), "verifiableCredential": [{"x": "y" * 20_000}]}
+    assert "at most" in problem(answer(url, padded), 422)["detail"]
     problem(httpx.post(url, json={"verifiablePresentation": "no"}), 422)
     problem(httpx.post(url, content=b"[1, 2]",
                        headers={"Content-Type": "application/json"}), 422)
@@ -152,6 +154,10 @@ def test_wrong_challenge_domain_or_signature_is_refused_and_the_exchange_stays_o
     _, good = didauth(request["challenge"], request["domain"])
     response = answer(url, good)
     assert response.status_code == 200, response.text
+
+
+def good_looking(request: dict) -> dict:
+    return didauth(request["challenge"], request["domain"])[1]
 
 
 def test_expired_closed_and_unknown_exchanges_answer_4xx(api: Api):
