@@ -21,9 +21,11 @@ from playwright.sync_api import Browser, Page, expect
 from ledger.application import Ledger
 from ledger.config import Settings
 from services.api.app import create_app
+from services.web.signin import safe_next
 from tests.conftest import LocalIdp, free_port
 from tests.helpers import created, enrol
 from tests.web.site import Site
+from tests.web.test_pages import strict_parse
 
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 BODY_NAME = "ENIC-NARIC Georgia Recognition Office"
@@ -276,3 +278,84 @@ def test_axe_finds_no_serious_violation_on_the_sign_in_and_learner_pages(
         shots.take(page, f"{number:02d}")
     context.close()
     assert not found, found
+
+
+@pytest.mark.parametrize(("asked", "followed"), [
+    ("/me", "/me"), ("/register?q=data", "/register?q=data"), (None, "/me"),
+    ("https://evil.example/", "/me"), ("//evil.example/me", "/me"), ("/\\evil.example", "/me"),
+    ("/signin/dev", "/me"), ("/signout", "/me")])
+def test_after_signing_in_only_a_path_of_this_site_is_followed(asked: str | None,
+                                                               followed: str):
+    assert safe_next(asked) == followed
+
+
+def test_the_session_cookie_is_secure_when_the_public_url_is_https(ledger: Ledger,
+                                                                   local_idp: LocalIdp,
+                                                                   record: Record):
+    port = free_port()
+    settings = web_settings("development", "https://ledger.example.ge", local_idp)
+    with serving(create_app(ledger, settings=settings), port) as url, \
+            httpx.Client(base_url=url) as http:
+        header = dev_sign_in(http, record.principal_id).headers["set-cookie"].lower()
+        assert "; secure" in header and "httponly" in header
+
+
+def test_sign_in_through_a_provider_needs_a_session_secret_outside_development():
+    with pytest.raises(ValueError, match="LEDGER_SESSION_SECRET"):
+        Settings(environment="production", oidc_issuer="https://eid.example.ge",
+                 oidc_client_id="ledger")
+    assert Settings(environment="production").oidc_issuer is None  # no sign-in: no secret
+
+
+def test_a_callback_that_does_not_belong_to_a_sign_in_is_a_page_not_an_error(
+        signin_url: str):
+    with httpx.Client(base_url=signin_url, headers={"Accept-Language": "en"}) as http:
+        for query in ("?code=forged&state=forged", "?error=access_denied&state=x", ""):
+            answer = http.get(f"/signin/callback{query}")
+            assert answer.status_code == 400, query
+            assert "Sign-in did not complete" in answer.text
+
+
+def test_an_unreachable_provider_is_said_so(ledger: Ledger, local_idp: LocalIdp):
+    port, closed = free_port(), free_port()
+    settings = Settings(public_base_url=f"http://127.0.0.1:{port}",
+                        oidc_issuer=f"http://127.0.0.1:{closed}", oidc_client_id="ledger")
+    with serving(create_app(ledger, settings=settings), port) as url, \
+            httpx.Client(base_url=url, headers={"Accept-Language": "en"}) as http:
+        answer = http.get("/signin/start")
+        assert answer.status_code == 503
+        assert "cannot be reached" in answer.text
+
+
+def test_signing_in_and_the_record_work_with_javascript_disabled(signin_url: str,
+                                                                 record: Record,
+                                                                 browser: Browser):
+    context = browser.new_context(java_script_enabled=False, locale="en")
+    page = context.new_page()
+    page.goto(f"{signin_url}/signin/dev?next=/me")
+    page.click(f"form:has(input[value='{record.principal_id}']) button")
+    expect(page.locator("h1")).to_have_text("Your record of achievement")
+    expect(page.locator("main")).to_contain_text(f"1 of 2 toward {PATHWAY}")
+    page.click("header button:has-text('Sign out')")
+    expect(page.locator("header")).to_contain_text("Sign in")
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["ka", "en"])
+def test_the_sign_in_and_learner_pages_are_strict_html5(signin_url: str, record: Record,
+                                                        language: str):
+    with httpx.Client(base_url=signin_url, params={"lang": language}) as http:
+        for path in ("/signin", "/signin/dev"):
+            strict_parse(http.get(path).text)
+        assert dev_sign_in(http, record.principal_id).status_code == 303
+        for path in ("/me", "/signin", "/me/exports/no-such-format"):
+            strict_parse(http.get(path).text)
+        strict_parse(http.post("/signout").text)  # the 403 page, without a token
+
+
+def test_the_json_api_neither_reads_nor_writes_the_session(signin_url: str, record: Record):
+    with httpx.Client(base_url=signin_url) as http:
+        assert dev_sign_in(http, record.principal_id).status_code == 303
+        answer = http.get(f"/v1/learners/{record.learner_id}/transcript")
+        assert answer.status_code == 401  # a session is no bearer token
+        assert "set-cookie" not in answer.headers
