@@ -2,7 +2,7 @@
 link on /me, makes a wallet code with the page's form (CSRF-checked), and a phone's camera
 (zbarimg on Chromium's drawing) reads the wallet link from the QR code; a wallet that follows
 it collects the credentials, and the page then lists the delivery. axe-core finds nothing
-serious on the page before and after, in Georgian and English."""
+serious on the page before and after, in Georgian and English, and it is strict HTML5."""
 
 import re
 import threading
@@ -22,6 +22,7 @@ from services.api.app import create_app
 from tests.conftest import free_port
 from tests.wallet_client import answer, didauth, exchange_url_of, start
 from tests.web.site import Site
+from tests.web.test_pages import strict_parse
 from tests.web.test_wallet_partial import AXE, decoded
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -148,3 +149,18 @@ def test_the_wallet_form_needs_the_sessions_csrf_token_and_a_learner(
 
 def _learner(site: Site) -> Actor:
     return Actor("test", "learner", site.learner_id)
+
+
+@pytest.mark.parametrize("language", ["ka", "en"])
+def test_the_wallet_page_is_strict_html5(pages_url: str, learner_principal: str,
+                                         language: str):
+    with httpx.Client(base_url=pages_url, params={"lang": language}) as http:
+        listed = http.get("/signin/dev")
+        assert http.post("/signin/dev", data={
+            "csrf_token": TOKEN.search(listed.text).group(1),
+            "principal_id": learner_principal, "next": "/me"}).status_code == 303
+        form = http.get("/me/wallet")
+        strict_parse(form.text)
+        made = http.post("/me/wallet", data={"csrf_token": TOKEN.search(form.text).group(1)})
+        assert made.status_code == 200 and "<svg" in made.text
+        strict_parse(made.text)
