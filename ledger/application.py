@@ -39,8 +39,10 @@ from ledger.store.request_hashes import RequestHashes
 from ledger.store.topics import register_catalogue
 from ledger.store.transcoder import OrjsonTranscoder
 from ledger.store.vault import Vault
+from ledger.store.wallet_exchanges import WalletExchanges
 from ledger.urls import PublicUrls
 from ledger.verification import verify_record
+from ledger.wallet import WalletDelivery
 
 # Where erasure deletes rows (ledger.commands.erase_learner).
 ERASED_TABLES = ("learner_vault", "learner_national_ids", "idempotency_keys",
@@ -89,6 +91,12 @@ class Ledger:
         """The register's searches and entries (ledger/register_search.py), dated by the
         operator's calendar."""
         return PublicRegister(self.database, self.calendar)
+
+    @property
+    def wallet(self) -> WalletDelivery:
+        """"Add to wallet": offers and their VC-API exchanges (ledger/wallet.py)."""
+        return WalletDelivery(WalletExchanges(self.database), self.portability,
+                              self.standards, self.urls)
 
     # -- principals -----------------------------------------------------------------------
 

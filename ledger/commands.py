@@ -16,7 +16,7 @@ from ledger.domain.learner import LearnerRecord
 from ledger.domain.pathway import Pathway
 from ledger.domain.programme import MicroCredential
 from ledger.domain.provider import Provider
-from ledger.store import side_tables
+from ledger.store import side_tables, wallet_exchanges
 from ledger.store.database import Cursor, Database
 from ledger.store.principals import Principals
 from ledger.store.vault import Vault
@@ -119,7 +119,8 @@ def erase_learner(actor: Actor, vault: Vault, principals: Principals, learner_id
                   reason: str) -> Run:
     """Records RecordErased and, in the same transaction, destroys the learner's vault key
     and blind index, the idempotency records of requests that carried their personal data,
-    and their own principals. The events (and so the hash chain) are untouched."""
+    their own principals and their wallet offers. The events (and so the hash chain) are
+    untouched."""
     def run(uow: UnitOfWork) -> Outcome:
         check_role(actor, "admin")
         record = uow.get(LearnerRecord, learner_id, "learner")
@@ -130,6 +131,7 @@ def erase_learner(actor: Actor, vault: Vault, principals: Principals, learner_id
             vault.destroy(cursor, subject)
             side_tables.forget_requests_of(cursor, subject)
             principals.remove_learner(cursor, subject)
+            wallet_exchanges.forget_learner(cursor, subject)
 
         uow.after_insert(destroy)
         return Outcome(200, {"learner_id": subject, "status": "erased"})

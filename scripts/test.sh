@@ -19,7 +19,8 @@ if ! command -v xmlsec1 >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >
 fi
 
 # Outside implementations run on the ledger's documents: Digital Bazaar's @digitalbazaar/vc,
-# jsonld.js and rdf-canonize under node (Debian: nodejs, npm), pinned by tests/js/package-lock.json.
+# jsonld.js and rdf-canonize, and the DCC wallet's signing libraries (@digitalcredentials/*)
+# under node (Debian: nodejs, npm), pinned by tests/js/package-lock.json.
 if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
 fi

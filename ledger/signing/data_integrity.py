@@ -22,6 +22,12 @@ from ledger.standards import Standards, UnknownContext
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
+# The Linked Data proof suite eddsa-rdfc-2022 grew out of: the same message (RDFC-1.0, SHA-256
+# of options and document, Ed25519, base58btc proofValue) under a type of its own, defined by
+# its own context. The DCC Learner Credential Wallet signs its DIDAuth presentations with it;
+# only check_proof(..., legacy=True) accepts it.
+LEGACY_PROOF_TYPE = "Ed25519Signature2020"
+LEGACY_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
 ASSERTION = "assertionMethod"
 
 Document = dict[str, Any]
@@ -60,7 +66,11 @@ def hash_data(document: Document, proof_options: Document, standards: Standards)
     options = {k: v for k, v in proof_options.items() if k != "proofValue"}
     options["@context"] = document["@context"]
     canonical_options = canonicalise(options, standards)
-    if CRYPTOSUITE not in canonical_options:
+    if options.get("type") == LEGACY_PROOF_TYPE:
+        if f"#{LEGACY_PROOF_TYPE}>" not in canonical_options:
+            raise ProofError(f"the document's @context does not define {LEGACY_PROOF_TYPE} "
+                             f"(add {LEGACY_CONTEXT})")
+    elif CRYPTOSUITE not in canonical_options:
         # The context does not define the Data Integrity terms: the proof would sign nothing.
         raise ProofError("the document's @context does not define DataIntegrityProof (add "
                          "https://w3id.org/security/data-integrity/v2 or use VC 2.0)")
@@ -117,11 +127,11 @@ def _check(document: Document, proof: Any, standards: Standards,
 
 
 def check_proof(proof: Any, message: Callable[[], bytes],
-                public_key: Callable[[str], Ed25519PublicKey] = did_key.public_key_of
-                ) -> ProofCheck:
+                public_key: Callable[[str], Ed25519PublicKey] = did_key.public_key_of,
+                *, legacy: bool = False) -> ProofCheck:
     """One proof against the signed message `message()` computes (hash_data of the document
     and the proof, perhaps done elsewhere: it may raise ProofError for a document it cannot
-    canonicalise)."""
+    canonicalise). With `legacy`, an Ed25519Signature2020 proof is accepted too."""
     if not isinstance(proof, dict):
         return ProofCheck(False, None, None, "a proof must be an object")
     method, created = proof.get("verificationMethod"), proof.get("created")
@@ -130,7 +140,9 @@ def check_proof(proof: Any, message: Callable[[], bytes],
     def invalid(reason: str) -> ProofCheck:
         return ProofCheck(False, method, created if isinstance(created, str) else None, reason)
 
-    if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") != CRYPTOSUITE:
+    suite = (proof.get("type"), proof.get("cryptosuite"))
+    if suite != (PROOF_TYPE, CRYPTOSUITE) and not (legacy and suite == (LEGACY_PROOF_TYPE,
+                                                                         None)):
         return invalid(f"unsupported proof {proof.get('type')}/{proof.get('cryptosuite')}")
     value = proof.get("proofValue")
     if method is None or not isinstance(value, str) or not value.startswith("z"):

@@ -28,6 +28,7 @@ from services.api.routers import (
     portability,
     reading,
     register,
+    wallet,
 )
 from services.api.telemetry import RequestTelemetry
 from services.api.verifier import Verifier
@@ -81,6 +82,7 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False,
     app.add_middleware(PublicCors)
     app.include_router(certificates.router)
     app.include_router(open_data.router)
+    app.include_router(wallet.router)
     web.install(app, settings or Settings())
     app.add_middleware(PrivateResponses)
     app.add_middleware(RequestTelemetry)

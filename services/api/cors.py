@@ -1,8 +1,8 @@
 """CORS for what browsers' verifiers need and nothing else: any origin may read the public
 documents (DID documents, issuer profiles, the QA body's endorsements and issuer registry,
 status lists, GET /v1/verify/{id}) and POST a
-document to /v1/verify, without credentials; authenticated routes get no CORS headers, so a
-page on another origin cannot read them through a visitor's browser."""
+document to /v1/verify or to a wallet exchange, without credentials; authenticated routes get
+no CORS headers, so a page on another origin cannot read them through a visitor's browser."""
 
 import re
 
@@ -13,7 +13,8 @@ PUBLIC_GETS = re.compile(
     r"^(/\.well-known/did\.json|/issuers/[^/]+/did\.json|/v1/issuers/[^/]+"
     r"|/v1/issuers/[^/]+/endorsements(/[^/]+)?|/v1/issuer-registry(\.jws)?"
     r"|/v1/status-lists/[^/]+|/v1/verify/[^/]+)$")
-PUBLIC_POSTS = re.compile(r"^/v1/verify$")
+# A wallet's VC-API exchange (ledger/wallet.py): its id is the secret, no credentials sent.
+PUBLIC_POSTS = re.compile(r"^(/v1/verify|/v1/workflows/add-to-wallet/exchanges/[^/]+)$")
 # Read by a verifier's script: the tag for If-None-Match, the digest of an export.
 EXPOSED = ["ETag", "Cache-Control"]
 

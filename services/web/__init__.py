@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from ledger.config import Settings
-from services.web import me
+from services.web import me, wallet
 from services.web.pages import error_page, is_page, router
 from services.web.session import SignInRequired, install_sessions
 from services.web.signin import install_signin
@@ -23,6 +23,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(router)
     install_signin(app, settings)
     app.include_router(me.router)
+    app.include_router(wallet.router)
     install_sessions(app, settings)
     app.add_exception_handler(SignInRequired, _to_signin)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -43,6 +43,13 @@ BY_MIGRATION_2 = {"sqlite": {"xml_signing_keys", "sqlite_autoindex_xml_signing_k
 REMADE = "rm_register"
 # Migration 3: the principals' tokens expire and can be revoked (two columns added).
 ALTERED_BY_MIGRATION_3 = "principals"
+# Migration 4: principals bound to OpenID subjects; 5: the state of wallet exchanges.
+BY_MIGRATIONS_4_AND_5 = {"sqlite": {"principal_subjects", "sqlite_autoindex_principal_subjects_1",
+                                    "principal_subjects_principal", "wallet_exchanges",
+                                    "sqlite_autoindex_wallet_exchanges_1",
+                                    "sqlite_autoindex_wallet_exchanges_2",
+                                    "wallet_exchanges_by_learner"},
+                         "postgres": {"principal_subjects", "wallet_exchanges"}}
 
 DUMP = """
 import json, sys
@@ -128,7 +135,7 @@ def test_a_store_of_the_previous_release_upgrades_in_place(
     ledger = bootstrap(old)  # the projections run: the register is rebuilt from the events
     try:
         status = Migrator(ledger.database).status()
-        assert [v for v, _, _ in status.applied] == [1, 2, 3] and status.pending == []
+        assert [v for v, _, _ in status.applied] == [1, 2, 3, 4, 5] and status.pending == []
         assert Migrator(ledger.database).upgrade() == []  # idempotent
         ledger.wait_for(ledger.events.head())
         auditor = Actor("upgrade-test", "auditor")
@@ -149,15 +156,16 @@ def test_a_store_of_the_previous_release_upgrades_in_place(
         ledger.close()
     # Adopting version 1 changed nothing but add the one table the previous release created
     # only in `ledger exporter` (never run here); migration 2 added its tables and made the
-    # register's anew; migration 3 added columns to the principals; a new store gets exactly
-    # the same schema.
+    # register's anew; migration 3 added columns to the principals, 4 and 5 their tables; a new
+    # store gets exactly the same schema.
     upgraded = _schema(old)
     changed = (REMADE, ALTERED_BY_MIGRATION_3)
     assert [row for row in old_schema if row not in upgraded
             and _table(kind, row) not in changed] == []
     assert {row[1] if kind == "sqlite" else row[0] for row in upgraded
             if row not in old_schema} == (ONLY_BY_THE_EXPORTER[kind] | BY_MIGRATION_2[kind]
-                                          | {ALTERED_BY_MIGRATION_3})
+                                          | {ALTERED_BY_MIGRATION_3}
+                                          | BY_MIGRATIONS_4_AND_5[kind])
     fresh = store_settings(kind, tmp_path / "fresh", request, key, "fresh")
     bootstrap(fresh, run_projections=False).close()
     assert _schema(fresh) == upgraded, "migration 1 is the previous release's schema"

@@ -17,6 +17,7 @@ LAYERS = [
     ["services"],
     ["ledger.bootstrap", "ledger.demo", "ledger.read_wait"],
     ["ledger.application"],
+    ["ledger.wallet"],  # above the exports it delivers
     ["ledger.commands", "ledger.portability", "ledger.verification", "ledger.open_data"],
     ["ledger.audit", "ledger.register_search", "ledger.status_lists", "ledger.committer",
      "ledger.endorsements", "ledger.issuer_registry"],
