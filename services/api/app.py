@@ -20,6 +20,7 @@ from services.api.routers import (
     certificates,
     credentials,
     dids,
+    disclosures,
     erasure,
     open_data,
     operations,
@@ -27,6 +28,8 @@ from services.api.routers import (
     portability,
     reading,
     register,
+    shared,
+    sharing,
 )
 from services.api.telemetry import RequestTelemetry
 from services.api.verifier import Verifier
@@ -70,6 +73,8 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
     app.add_middleware(PublicCors)
     app.include_router(certificates.router)
     app.include_router(open_data.router)
+    for router in (sharing.router, disclosures.router, shared.router):
+        app.include_router(router)
     web.install(app)
     app.add_middleware(PrivateResponses)
     app.add_middleware(RequestTelemetry)

@@ -13,6 +13,7 @@ from ledger.canonical_pool import VerifierBusy, VerifierUnavailable
 from ledger.domain.errors import (
     Conflict,
     Forbidden,
+    Gone,
     InvalidRequest,
     LedgerError,
     NotFound,
@@ -25,7 +26,7 @@ from ledger.standards import StandardsMissing
 log = logging.getLogger(__name__)
 
 STATUS = {Unauthenticated: 401, NotFound: 404, RuleViolation: 409, Conflict: 409,
-          Forbidden: 403, InvalidRequest: 422, StandardsMissing: 503, BeyondHead: 400,
+          Forbidden: 403, Gone: 410, InvalidRequest: 422, StandardsMissing: 503, BeyondHead: 400,
           VerifierBusy: 429, VerifierUnavailable: 503}
 PROBLEM = "application/problem+json"
 
@@ -103,7 +104,7 @@ def install(app: FastAPI, pages: PageErrors | None = None) -> None:
 
 def _title(status: int) -> str:
     return {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-            405: "Method not allowed", 409: "Conflict", 413: "Too large",
+            405: "Method not allowed", 409: "Conflict", 410: "Gone", 413: "Too large",
             429: "Too many requests",
             415: "Unsupported media type",
             422: "Invalid request", 503: "Unavailable"}.get(status, "Error")

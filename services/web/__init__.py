@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
+from services.web import shared
 from services.web.pages import error_page, is_page, router
 from services.web.templating import Templates
 
@@ -16,6 +17,7 @@ def install(app: FastAPI) -> None:
     """Pages, their local static assets, and templates compiled once for the app's life."""
     app.state.templates = Templates()
     app.include_router(router)
+    app.include_router(shared.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
