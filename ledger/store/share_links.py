@@ -76,11 +76,10 @@ class ShareLinks:
             (link.id, link.learner_id, self.digest(secret), ids, link.audience,
              link.created_at, link.expires_at))
 
-    def revoke(self, cursor: Cursor, link_id: str, learner_id: str, at: str) -> bool:
-        """Revoke a link of this learner's; False when it is not theirs or unknown."""
+    def revoke(self, cursor: Cursor, link_id: str, learner_id: str, at: str) -> None:
+        """Revoke a link of this learner's (a second revocation keeps the first time)."""
         cursor.execute("UPDATE share_links SET revoked_at = COALESCE(revoked_at, ?) "
                        "WHERE id = ? AND learner_id = ?", (at, link_id, learner_id))
-        return cursor.rowcount > 0
 
     def by_secret(self, secret: str) -> ShareLink | None:
         if not secret or len(secret) > MAX_SECRET_LENGTH:
