@@ -2,7 +2,7 @@
 
 An entry says who (a principal's id, role and organisation, or an anonymous reader through a
 share link), when, what (the transcript, a credential, an export) and through which grant or
-link: ids only, never personal data. The table is append-only (triggers, migration 4).
+link: ids only, never personal data. The table is append-only (triggers, migration 5).
 
 Writing must not slow reads down: `record` only puts the entry on a queue; one writer thread
 inserts whatever has gathered in one statement per batch. `flush` waits until every entry

@@ -1,6 +1,6 @@
 """Share links: a learner's revocable, expiring links to chosen credentials or the whole CLR.
 
-Why a table (migration 4) and not events: a link is a bearer secret, and its audience label is
+Why a table (migration 5) and not events: a link is a bearer secret, and its audience label is
 the learner's own free text. Neither may enter the events, which are immutable, published on
 Kafka and kept forever: a secret there would open the link to every consumer of the topic, and
 a label naming a person could never be erased. So a link is a row, written through the group
