@@ -48,7 +48,8 @@ from ledger.verification import verify_record
 
 # Where erasure deletes rows (ledger.commands.erase_learner).
 ERASED_TABLES = ("learner_vault", "learner_national_ids", "idempotency_keys",
-                 "idempotency_subjects", "principals", "share_links", "access_grant_notes")
+                 "idempotency_subjects", "principals", "principal_subjects", "share_links",
+                 "access_grant_notes")
 
 
 class LedgerApplication(Application):

@@ -57,6 +57,22 @@ class Settings(BaseSettings):
     # The ledger signs the hash chain's head each time it has moved this many positions on.
     checkpoint_every: int = Field(10_000, ge=0, description="0 turns periodic checkpoints off")
 
+    # Sign-in on the pages (services/web/signin.py): an OpenID Provider and this ledger's
+    # client there (authorization code with PKCE). Unset issuer: no OpenID sign-in.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    # Where the provider sends people back; default <public URL>/signin/callback.
+    oidc_redirect_uri: str | None = None
+    oidc_scope: str = "openid profile"
+    # Signs the session cookie (and its CSRF tokens); required outside development when
+    # OpenID sign-in is on. Unset in development: a random one per process.
+    session_secret: str | None = None
+    # A session ends this long after sign-in, whatever happens in between.
+    session_lifetime_seconds: int = Field(8 * 3600, ge=60, le=7 * 24 * 3600)
+    # The cookie's Secure attribute; unset: on when the public URL is https.
+    session_cookie_secure: bool | None = None
+
     @field_validator("database_url")
     @classmethod
     def _postgres_only(cls, value: str | None) -> str | None:
@@ -85,6 +101,16 @@ class Settings(BaseSettings):
             self.public_base_url = f"http://{shown}:{port}"
 
     @property
+    def secure_cookies(self) -> bool:
+        if self.session_cookie_secure is not None:
+            return self.session_cookie_secure
+        return self.public_url.startswith("https://")
+
+    @property
+    def oidc_callback(self) -> str:
+        return self.oidc_redirect_uri or f"{self.public_url.rstrip('/')}/signin/callback"
+
+    @property
     def standards_path(self) -> Path:
         return self.standards_dir or self.data_dir / "standards"
 
@@ -93,6 +119,11 @@ class Settings(BaseSettings):
         if (self.xml_signing_key is None) != (self.xml_signing_certificate is None):
             raise ValueError("set both LEDGER_XML_SIGNING_CERTIFICATE and "
                              "LEDGER_XML_SIGNING_KEY, or neither")
+        if self.oidc_issuer and self.environment != "development" and not self.session_secret:
+            raise ValueError("LEDGER_SESSION_SECRET is required outside development when "
+                             "LEDGER_OIDC_ISSUER is set")
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise ValueError("LEDGER_OIDC_CLIENT_ID is required with LEDGER_OIDC_ISSUER")
         return self
 
     @property

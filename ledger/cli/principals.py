@@ -51,3 +51,19 @@ def revoke_principal(
     with open_ledger(data_dir) as ledger:
         ledger.principals.revoke(principal_id)
     typer.echo(f"principal {principal_id} revoked", err=True)
+
+
+@principals_app.command("bind")
+def bind_principal(
+    principal_id: Annotated[str, typer.Argument(help="The principal's id (ledger principals "
+                                                     "list)")],
+    issuer: Annotated[str, typer.Option(help="The OpenID Provider's issuer URL")],
+    subject: Annotated[str, typer.Option(help="The person's subject (`sub`) at that "
+                                              "provider")],
+    data_dir: DataDir = None,
+) -> None:
+    """Bind an OpenID Connect subject to a principal: signing in as it on the pages acts as
+    the principal (a subject bound to another principal is refused)."""
+    with open_ledger(data_dir) as ledger:
+        ledger.principals.bind(principal_id, issuer, subject)
+    typer.echo(f"principal {principal_id} bound to {subject} at {issuer}", err=True)

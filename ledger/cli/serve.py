@@ -44,7 +44,7 @@ def serve(
     logging.getLogger("ledger.api").info(f"Ledger on http://{host}:{port}: public pages at /, "
                                          f"API under /v1, docs at /docs (store: {where})")
     # The app closes the ledger in its shutdown; uvicorn then re-raises the stopping signal.
-    uvicorn.run(create_app(ledger, close_on_shutdown=True), host=host, port=port,
+    uvicorn.run(create_app(ledger, close_on_shutdown=True, settings=settings), host=host, port=port,
                 log_level="warning", access_log=False, log_config=None)
 
 

@@ -14,7 +14,7 @@ from uuid import uuid4
 from cachetools import TTLCache
 
 from ledger.domain.actors import ROLES, SCOPED_ROLES, Actor
-from ledger.domain.errors import InvalidRequest, NotFound
+from ledger.domain.errors import Conflict, InvalidRequest, NotFound
 from ledger.store.database import Cursor, Database
 
 CACHE_SECONDS = 30.0
@@ -92,9 +92,49 @@ class Principals:
             return True, None
         return True, actor
 
+    def bind(self, principal_id: str, issuer: str, subject: str) -> None:
+        """Binds an OpenID Provider's subject to a principal: who signs in as that subject
+        acts as it. Binding it again to the same principal changes nothing."""
+        if not issuer or not subject:
+            raise InvalidRequest("an issuer and a subject are needed")
+        if self.database.query_one("SELECT id FROM principals WHERE id = ?",
+                                   (principal_id,)) is None:
+            raise NotFound(f"principal {principal_id} not found")
+        bound = self.database.query_one(
+            "SELECT principal_id FROM principal_subjects WHERE issuer = ? AND subject = ?",
+            (issuer, subject))
+        if bound is not None:
+            if bound["principal_id"] != principal_id:
+                raise Conflict(f"that subject of {issuer} is bound to another principal")
+            return
+        with self.database.transaction() as cursor:
+            cursor.execute("INSERT INTO principal_subjects (issuer, subject, principal_id, "
+                           "bound_at) VALUES (?, ?, ?, ?)",
+                           (issuer, subject, principal_id, _stamp(datetime.now(UTC))))
+
+    def bound_to(self, issuer: str, subject: str) -> str | None:
+        """The id of the principal an OpenID Provider's subject is bound to, if any."""
+        row = self.database.query_one(
+            "SELECT principal_id FROM principal_subjects WHERE issuer = ? AND subject = ?",
+            (issuer, subject))
+        return row["principal_id"] if row else None
+
+    def live(self, principal_id: str) -> dict[str, Any] | None:
+        """A principal that may act now (neither revoked nor expired): id, role, scope,
+        name; None otherwise. Sessions of the pages are checked against it on every request."""
+        row = self.database.query_one(
+            "SELECT id, role, scope, name, expires_at FROM principals WHERE id = ? "
+            "AND revoked_at IS NULL", (principal_id,))
+        if row is None or (row["expires_at"] and row["expires_at"] <= _stamp(datetime.now(UTC))):
+            return None
+        return {k: row[k] for k in ("id", "role", "scope", "name")}
+
     def remove_learner(self, cursor: Cursor, learner_id: str) -> None:
-        """Erasure: the learner's own principals go (their labels may name them), in the
-        caller's transaction. Other processes drop their cached entries within CACHE_SECONDS."""
+        """Erasure: the learner's own principals go (their labels may name them), with the
+        OpenID subjects bound to them, in the caller's transaction. Other processes drop
+        their cached entries within CACHE_SECONDS."""
+        cursor.execute("DELETE FROM principal_subjects WHERE principal_id IN (SELECT id FROM "
+                       "principals WHERE role = 'learner' AND scope = ?)", (learner_id,))
         cursor.execute("DELETE FROM principals WHERE role = 'learner' AND scope = ?",
                        (learner_id,))
         with self._lock:

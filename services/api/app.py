@@ -8,6 +8,7 @@ from fastapi_offline import FastAPIOffline
 
 from ledger import __version__
 from ledger.application import Ledger
+from ledger.config import Settings
 from services import web
 from services.api import errors
 from services.api.body_limit import BodyLimitMiddleware
@@ -37,9 +38,11 @@ from services.api.verifier import Verifier
 log = logging.getLogger("ledger.api")
 
 
-def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
+def create_app(ledger: Ledger, *, close_on_shutdown: bool = False,
+               settings: Settings | None = None) -> FastAPI:
     """An app over a ledger built by ledger.bootstrap; with close_on_shutdown the app drains
-    and closes it when the server shuts down (uvicorn's graceful SIGTERM/SIGINT path)."""
+    and closes it when the server shuts down (uvicorn's graceful SIGTERM/SIGINT path). The
+    settings configure the pages' sign-in (default: from the environment)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -75,7 +78,7 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False) -> FastAPI:
     app.include_router(open_data.router)
     for router in (sharing.router, disclosures.router, shared.router):
         app.include_router(router)
-    web.install(app)
+    web.install(app, settings or Settings())
     app.add_middleware(PrivateResponses)
     app.add_middleware(RequestTelemetry)
     return app

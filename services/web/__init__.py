@@ -3,24 +3,43 @@
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from ledger.config import Settings
 from services.web import shared
 from services.web.pages import error_page, is_page, router
+from services.web.session import CsrfRefused, SignInRequired, install_sessions
+from services.web.signin import install_signin
 from services.web.templating import Templates
 
 STATIC = Path(__file__).parent / "static"
 
 
-def install(app: FastAPI) -> None:
-    """Pages, their local static assets, and templates compiled once for the app's life."""
+def install(app: FastAPI, settings: Settings) -> None:
+    """Pages, their local static assets, templates compiled once for the app's life, and the
+    sessions of people signed in."""
     app.state.templates = Templates()
     app.include_router(router)
     app.include_router(shared.router)
+    install_signin(app, settings)
+    install_sessions(app, settings)
+    app.add_exception_handler(SignInRequired, _to_signin)
+    app.add_exception_handler(CsrfRefused, _csrf_refused)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
 def page_errors(request: Request, status: int, title: str, detail: str) -> Response | None:
     """An error on a page is an HTML page (services.api.errors decides status and words)."""
     return error_page(request, status, title, detail) if is_page(request) else None
+
+
+async def _to_signin(request: Request, error: Exception) -> Response:
+    assert isinstance(error, SignInRequired)
+    return RedirectResponse(error.location, status_code=303)
+
+
+async def _csrf_refused(request: Request, error: Exception) -> Response:
+    return error_page(request, 403, "Forbidden", "the form did not carry this session's "
+                      "security token: it may have expired, or come from another site; go "
+                      "back, reload the page and send it again")

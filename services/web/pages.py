@@ -2,6 +2,7 @@
 Georgian or English. Routes parse, call one read, and hand its result to a template."""
 
 import asyncio
+from functools import partial
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -15,13 +16,15 @@ from services.api.deps import LedgerDep, MinPosition
 from services.api.responses import FastJSONResponse
 from services.web import credentials, register
 from services.web.i18n import COOKIE, LANGUAGES, choose
+from services.web.session import csrf_field, signed_in_principal
 from services.web.templating import Templates
 
 router = APIRouter(include_in_schema=False)
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # as POST /v1/verify
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around the document
-PAGE_PATHS = ("/register", "/programmes", "/providers", "/verify", "/shared/", "/me")
+PAGE_PATHS = ("/register", "/programmes", "/providers", "/verify", "/signin", "/signout", "/me",
+              "/shared/")
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
@@ -44,9 +47,14 @@ def render(request: Request, name: str, status: int = 200, **context: object) ->
     here = request.url.path
     switch = {lang: f"{here}?{urlencode({**request.query_params, 'lang': lang})}"
               for lang in LANGUAGES}
-    body = templates.render(choice.language, name, path=here, switch=switch, **context)
+    signed_in = signed_in_principal(request)
+    body = templates.render(choice.language, name, path=here, switch=switch,
+                            signed_in=signed_in, csrf_field=partial(csrf_field, request),
+                            **context)
     response = HTMLResponse(body, status_code=status, headers={
         "Content-Language": choice.language, "Vary": "Accept, Accept-Language, Cookie"})
+    if signed_in is not None:  # the page names who is signed in: no cache may keep it
+        response.headers["Cache-Control"] = "no-store"
     if choice.remember:
         response.set_cookie(COOKIE, choice.language, max_age=COOKIE_MAX_AGE, samesite="lax")
     return response

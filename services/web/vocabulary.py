@@ -21,6 +21,7 @@ STATUS = {
     "active": N_("Active"),
     "suspended": N_("Suspended"),
     "revoked": N_("Revoked"),
+    "under_review": N_("Under review"),
 }
 
 FORMS = {"online": N_("Online"), "onsite": N_("On site"), "blended": N_("Blended")}
@@ -69,6 +70,32 @@ KINDS = {
     "recognition_body": N_("Recognition body"),
     "other": N_("Other"),
 }
+ROLES = {
+    "learner": N_("Learner"),
+    "provider": N_("Provider (registrar)"),
+    "recognition_body": N_("Recognition body"),
+    "qa_body": N_("Quality-assurance body"),
+    "auditor": N_("Auditor"),
+    "admin": N_("Administrator"),
+}
+
+# What happened to a credential (the transcript's history entries).
+CREDENTIAL_EVENTS = {
+    "CredentialIssued": N_("Issued"),
+    "CredentialStacked": N_("Awarded for a pathway"),
+    "CredentialSuspended": N_("Suspended"),
+    "CredentialReinstated": N_("Reinstated"),
+    "CredentialRevoked": N_("Revoked"),
+    "CredentialCorrected": N_("Corrected"),
+    "StackPutUnderReview": N_("Put under review"),
+}
+
+DECISIONS = {
+    "recognised": N_("Recognised"),
+    "partially_recognised": N_("Partially recognised"),
+    "not_recognised": N_("Not recognised"),
+}
+
 VOCABULARIES = {
     "status": STATUS,
     "forms": FORMS,
@@ -76,6 +103,9 @@ VOCABULARIES = {
     "languages": LANGUAGES,
     "events": EVENTS,
     "kinds": KINDS,
+    "roles": ROLES,
+    "credential_events": CREDENTIAL_EVENTS,
+    "decisions": DECISIONS,
 }
 
 
