@@ -5,6 +5,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from ledger.access import grant_state, is_the_learner
 from ledger.calendar import Calendar
 from ledger.domain.actors import Actor
@@ -72,6 +74,20 @@ class Sharing:
                    "state": grant_state(grant, now)}
                   for grant in doc.get("grants", {}).values()]
         return sorted(grants, key=lambda g: g["granted_at"], reverse=True)
+
+    def organisations(self) -> list[dict[str, str]]:
+        """Every provider and recognition body in the register (a grant form's choices), by
+        name."""
+        rows = self.read_models.database.read(
+            "SELECT key, doc FROM rm_register WHERE kind_of_entry = 'provider' "
+            "ORDER BY sort_key, key")
+        found = []
+        for row in rows:
+            doc = orjson.loads(row["doc"])
+            found.append({"id": row["key"], "name": doc.get("name") or row["key"],
+                          "kind": "recognition_body" if doc.get("kind") == "recognition_body"
+                          else "provider"})
+        return found
 
     # -- share links -----------------------------------------------------------------------
 
