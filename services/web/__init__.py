@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from ledger.config import Settings
-from services.web import me_sharing, shared
+from services.web import me, me_sharing, shared
 from services.web.pages import error_page, is_page, router
 from services.web.session import CsrfRefused, SignInRequired, install_sessions
 from services.web.signin import install_signin
@@ -24,6 +24,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(shared.router)
     app.include_router(me_sharing.router)
     install_signin(app, settings)
+    app.include_router(me.router)
     install_sessions(app, settings)
     app.add_exception_handler(SignInRequired, _to_signin)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
