@@ -112,3 +112,16 @@ def test_the_secret_and_the_audience_are_stored_nowhere_in_the_clear(api):
     for table in ("disclosures", "idempotency_keys"):
         dumped = str([dict(r) for r in api.ledger.database.query(f"SELECT * FROM {table}")])
         assert link["secret"] not in dumped
+
+
+def test_erasure_removes_the_learners_links_and_grant_notes(api):
+    world, own, *_ = two_providers(api)
+    link = make_link(world, credential_ids=[own])
+    created(world.learner.post(f"/v1/learners/{world.learner_id}/grants", {
+        "grantee_id": world.provider_id, "until": (NOW + timedelta(days=3)).isoformat(),
+        "note": "a note"}))
+    created(api.as_("admin").post(f"/v1/learners/{world.learner_id}/erase",
+                                  {"reason": "data_subject_request"}), 200)
+    for table in ("share_links", "access_grant_notes"):
+        assert api.ledger.database.query(f"SELECT * FROM {table}") == [], table
+    problem(opened(api, link["secret"], JSON), 404)
