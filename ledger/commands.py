@@ -17,7 +17,7 @@ from ledger.domain.learner import LearnerRecord
 from ledger.domain.pathway import Pathway
 from ledger.domain.programme import MicroCredential
 from ledger.domain.provider import Provider
-from ledger.store import share_links, side_tables
+from ledger.store import side_tables
 from ledger.store.database import Cursor, Database
 from ledger.store.principals import Principals
 from ledger.store.share_links import ShareLink, ShareLinks, new_secret
@@ -261,8 +261,8 @@ def _record_holding(uow: UnitOfWork, database: Database, credential_id: str) -> 
 
 # -- access grants and share links (the learner's consent) --------------------------------------
 
-def grant_access(actor: Actor, learner_id: str, grantee_id: str, until: datetime,
-                 note: str | None, now: datetime) -> Run:
+def grant_access(actor: Actor, links: ShareLinks, learner_id: str, grantee_id: str,
+                 until: datetime, note: str | None, now: datetime) -> Run:
     """The learner lets a provider or a recognition body read their whole record until
     `until`; the note (free text) is kept beside the event, erasable, never in it."""
     def run(uow: UnitOfWork) -> Outcome:
@@ -272,7 +272,7 @@ def grant_access(actor: Actor, learner_id: str, grantee_id: str, until: datetime
         record.grant_access(actor=actor, grant_id=grant_id, grantee=grantee, until=until,
                             now=now)
         if note:
-            uow.after_insert(lambda cursor, _: share_links.insert_grant_note(
+            uow.after_insert(lambda cursor, _: links.insert_grant_note(
                 cursor, grant_id, str(record.id), note))
         grant = record.grants[grant_id]
         return Outcome(201, {"id": grant_id, "learner_id": str(record.id),

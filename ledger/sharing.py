@@ -14,7 +14,6 @@ from ledger.domain.errors import Forbidden, Gone, NotFound
 from ledger.portability import Portability
 from ledger.projections.store import ReadModelStore
 from ledger.projections.transcripts import assemble
-from ledger.store import share_links
 from ledger.store.disclosures import Disclosure, DisclosureLog
 from ledger.store.share_links import ShareLink, ShareLinks
 
@@ -68,7 +67,7 @@ class Sharing:
         doc = self.read_models.get("transcripts", f"learner:{learner_id}")
         if doc is None:
             raise NotFound(f"learner {learner_id} not found")
-        notes = share_links.grant_notes(self.links.database, learner_id)
+        notes = self.links.grant_notes(learner_id)
         now = self.now()
         grants = [{**grant, "learner_id": learner_id, "note": notes.get(grant["id"]),
                    "state": grant_state(grant, now)}

@@ -11,8 +11,13 @@ for request bodies): someone who reads the table cannot open a link, nor test gu
 against it without the master key. The secret itself (256 random bits) is shown once, to the
 learner who made the link, and is never stored or logged. Reads through a link are recorded
 in the disclosure log (ledger/store/disclosures.py) under the link's id.
+
+The learner's free text (a link's audience label, a grant's note) may name people, so it is
+stored sealed (AES-GCM under a key derived from the master key, bound to its row's id), like
+the vault's personal data, and deleted with the learner's rows on erasure.
 """
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -21,9 +26,10 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ledger.store.database import Cursor, Database
-from ledger.store.vault import derive_key
+from ledger.store.vault import derive_key, seal, unseal
 
 SECRET_BYTES = 32  # 256 bits, base64url: 43 characters
 MAX_SECRET_LENGTH = 64
@@ -63,6 +69,13 @@ class ShareLinks:
     def __init__(self, database: Database, master_key: bytes) -> None:
         self.database = database
         self._key = derive_key(master_key, b"ledger share links")
+        self._aead = AESGCM(derive_key(master_key, b"ledger sharing free text"))
+
+    def _seal(self, text: str, row_id: str) -> str:
+        return base64.b64encode(seal(self._aead, text.encode(), row_id.encode())).decode()
+
+    def _open(self, sealed: str, row_id: str) -> str:
+        return unseal(self._aead, base64.b64decode(sealed), row_id.encode()).decode()
 
     def digest(self, secret: str) -> str:
         return hmac.new(self._key, secret.encode(), hashlib.sha256).hexdigest()
@@ -73,8 +86,8 @@ class ShareLinks:
         cursor.execute(
             "INSERT INTO share_links (id, learner_id, secret_digest, credential_ids, audience, "
             "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (link.id, link.learner_id, self.digest(secret), ids, link.audience,
-             link.created_at, link.expires_at))
+            (link.id, link.learner_id, self.digest(secret), ids,
+             self._seal(link.audience, link.id), link.created_at, link.expires_at))
 
     def revoke(self, cursor: Cursor, link_id: str, learner_id: str, at: str) -> None:
         """Revoke a link of this learner's (a second revocation keeps the first time)."""
@@ -86,17 +99,35 @@ class ShareLinks:
             return None
         rows = self.database.read(f"SELECT {_COLUMNS} FROM share_links WHERE secret_digest = ?",
                                   (self.digest(secret),))
-        return _link(rows[0]) if rows else None
+        return self._link(rows[0]) if rows else None
 
     def get(self, link_id: str) -> ShareLink | None:
         rows = self.database.read(f"SELECT {_COLUMNS} FROM share_links WHERE id = ?",
                                   (link_id,))
-        return _link(rows[0]) if rows else None
+        return self._link(rows[0]) if rows else None
 
     def of_learner(self, learner_id: str) -> list[ShareLink]:
         rows = self.database.read(f"SELECT {_COLUMNS} FROM share_links WHERE learner_id = ? "
                                   "ORDER BY created_at DESC, id", (learner_id,))
-        return [_link(row) for row in rows]
+        return [self._link(row) for row in rows]
+
+    def _link(self, row: Any) -> ShareLink:
+        ids = row["credential_ids"]
+        return ShareLink(id=row["id"], learner_id=row["learner_id"],
+                         credential_ids=orjson.loads(ids) if ids is not None else None,
+                         audience=self._open(row["audience"], row["id"]),
+                         created_at=row["created_at"], expires_at=row["expires_at"],
+                         revoked_at=row["revoked_at"])
+
+    def grant_notes(self, learner_id: str) -> dict[str, str]:
+        rows = self.database.read("SELECT grant_id, note FROM access_grant_notes "
+                                  "WHERE learner_id = ?", (learner_id,))
+        return {row["grant_id"]: self._open(row["note"], row["grant_id"]) for row in rows}
+
+    def insert_grant_note(self, cursor: Cursor, grant_id: str, learner_id: str,
+                          note: str) -> None:
+        cursor.execute("INSERT INTO access_grant_notes (grant_id, learner_id, note) "
+                       "VALUES (?, ?, ?)", (grant_id, learner_id, self._seal(note, grant_id)))
 
     @staticmethod
     def forget_learner(cursor: Cursor, learner_id: str) -> None:
@@ -106,22 +137,3 @@ class ShareLinks:
 
 
 _COLUMNS = "id, learner_id, credential_ids, audience, created_at, expires_at, revoked_at"
-
-
-def _link(row: Any) -> ShareLink:
-    ids = row["credential_ids"]
-    return ShareLink(id=row["id"], learner_id=row["learner_id"],
-                     credential_ids=orjson.loads(ids) if ids is not None else None,
-                     audience=row["audience"], created_at=row["created_at"],
-                     expires_at=row["expires_at"], revoked_at=row["revoked_at"])
-
-
-def grant_notes(database: Database, learner_id: str) -> dict[str, str]:
-    rows = database.read("SELECT grant_id, note FROM access_grant_notes WHERE learner_id = ?",
-                         (learner_id,))
-    return {row["grant_id"]: row["note"] for row in rows}
-
-
-def insert_grant_note(cursor: Cursor, grant_id: str, learner_id: str, note: str) -> None:
-    cursor.execute("INSERT INTO access_grant_notes (grant_id, learner_id, note) "
-                   "VALUES (?, ?, ?)", (grant_id, learner_id, note))

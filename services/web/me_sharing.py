@@ -14,7 +14,7 @@ from ledger import commands
 from ledger.application import Ledger
 from ledger.domain.actors import Actor
 from ledger.domain.errors import Forbidden, LedgerError
-from services.api.deps import LedgerDep
+from services.api.deps import LedgerDep, MinPosition
 from services.api.routers.sharing import create_link, with_urls
 from services.api.sharing_schemas import GrantIn, ShareLinkIn
 from services.web.pages import render
@@ -105,7 +105,9 @@ def grants_page(request: Request, ledger: Ledger, learner_id: str, actor: Actor,
 
 
 @router.get("/grants")
-def grants(request: Request, ledger: LedgerDep, actor: SignedIn):
+def grants(request: Request, ledger: LedgerDep, actor: SignedIn,
+           min_position: MinPosition = None):
+    """After a grant or a revocation, the page waits (`min_position`) for the read model."""
     return grants_page(request, ledger, learner_of(actor), actor)
 
 
@@ -117,20 +119,23 @@ async def grant_access(request: Request, ledger: LedgerDep, actor: SignedIn, _: 
     try:
         body = GrantIn(grantee_id=fields["grantee_id"],
                        until=end_of(ledger, fields["until_on"]), note=fields["note"] or None)
-        await ledger.execute(commands.grant_access(actor, learner_id, body.grantee_id,
-                                                   body.until, body.note, ledger.now()))
+        outcome = await ledger.execute(commands.grant_access(
+            actor, ledger.share_links, learner_id, body.grantee_id, body.until, body.note,
+            ledger.now()))
     except (ValidationError, ValueError, LedgerError) as error:
         detail = (first_error(error) if isinstance(error, ValidationError)
                   else getattr(error, "detail", str(error)))
         return await asyncio.to_thread(grants_page, request, ledger, learner_id, actor,
                                        status=422, error=detail, form=fields)
-    return RedirectResponse("/me/grants", status_code=303)
+    return RedirectResponse(f"/me/grants?min_position={outcome.body['position']}",
+                            status_code=303)
 
 
 @router.post("/grants/{grant_id}/revoke")
 async def revoke_access(grant_id: Id, ledger: LedgerDep, actor: SignedIn, _: CsrfChecked):
-    await ledger.execute(commands.revoke_access(actor, learner_of(actor), grant_id))
-    return RedirectResponse("/me/grants", status_code=303)
+    outcome = await ledger.execute(commands.revoke_access(actor, learner_of(actor), grant_id))
+    return RedirectResponse(f"/me/grants?min_position={outcome.body['position']}",
+                            status_code=303)
 
 
 # -- the disclosure log --------------------------------------------------------------------------

@@ -109,10 +109,10 @@ def test_grant_rules(api):
     assert count_events(api.ledger, "AccessGranted") == 0
 
 
-def test_the_grant_note_stays_out_of_the_events(api):
+def test_the_grant_note_stays_out_of_the_events_and_is_stored_sealed(api):
     world, *_ = two_providers(api)
     note = "ნინო ბერიძე asks for recognition"
-    created(world.learner.post(f"/v1/learners/{world.learner_id}/grants", {
+    grant = created(world.learner.post(f"/v1/learners/{world.learner_id}/grants", {
         "grantee_id": world.provider_id, "until": (NOW + timedelta(days=3)).isoformat(),
         "note": note}))
     table = api.ledger.app.recorder.events_table_name
@@ -120,3 +120,8 @@ def test_the_grant_note_stays_out_of_the_events(api):
                         api.ledger.database.query(f"SELECT state FROM {table}"))
     assert note.encode() not in states and "ნინო".encode() not in states
     assert count_events(api.ledger, "AccessGranted") == 1
+    stored = str([dict(r) for r in api.ledger.database.query("SELECT * FROM access_grant_notes")])
+    assert "ნინო" not in stored and "recognition" not in stored  # sealed
+    listed = created(world.learner.get(f"/v1/learners/{world.learner_id}/grants",
+                                       min_position=grant["position"]), 200)
+    assert listed["grants"][0]["note"] == note

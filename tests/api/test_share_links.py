@@ -108,7 +108,9 @@ def test_the_secret_and_the_audience_are_stored_nowhere_in_the_clear(api):
     rows = api.ledger.database.query("SELECT * FROM share_links")
     assert len(rows) == 1
     stored = " ".join(str(value) for row in rows for value in dict(row).values())
-    assert link["secret"] not in stored
+    assert link["secret"] not in stored and "Giorgi" not in stored  # the label is sealed
+    listed = created(world.learner.get(f"/v1/learners/{world.learner_id}/share-links"), 200)
+    assert listed["links"][0]["audience"] == "for Giorgi Maisuradze at TSU"
     for table in ("disclosures", "idempotency_keys"):
         dumped = str([dict(r) for r in api.ledger.database.query(f"SELECT * FROM {table}")])
         assert link["secret"] not in dumped

@@ -1,7 +1,8 @@
 -- Share links, the notes of access grants and the disclosure log (issue 12).
 -- share_links: a learner's links to chosen credentials (or the whole CLR). Only a keyed digest
--- of the link's secret is stored (ledger/store/share_links.py); the audience label is the
--- learner's free text, so links stay out of the events and are erased with the learner.
+-- of the link's secret is stored (ledger/store/share_links.py); the audience label (like a
+-- grant's note) is the learner's free text, stored sealed (AES-GCM, base64), so links stay out
+-- of the events and are erased with the learner.
 CREATE TABLE IF NOT EXISTS share_links (id TEXT PRIMARY KEY, learner_id TEXT NOT NULL, secret_digest TEXT NOT NULL UNIQUE, credential_ids TEXT, audience TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, revoked_at TEXT);
 CREATE INDEX IF NOT EXISTS share_links_by_learner ON share_links (learner_id, created_at);
 -- A grant's optional note (the grant itself is an event: LearnerRecord.AccessGranted).

@@ -33,8 +33,8 @@ async def grant_access(learner_id: LearnerId, body: GrantIn, ledger: LedgerDep,
                        key: IdempotencyKeyHeader = None):
     """The learner lets a provider or a recognition body read their whole transcript until
     `until` (recorded as the event LearnerRecord.AccessGranted)."""
-    run = commands.grant_access(actor, learner_id, body.grantee_id, body.until, body.note,
-                                ledger.now())
+    run = commands.grant_access(actor, ledger.share_links, learner_id, body.grantee_id,
+                                body.until, body.note, ledger.now())
     return await write(ledger, run, actor, key, request, body)
 
 
