@@ -757,4 +757,6 @@ def print_summary(summary: dict[str, Any], base_url: str = BASE_URL) -> None:
         "then\n"
         f'  curl -H "Authorization: Bearer {token}" {base_url}/v1/learners/{learner}/transcript\n'
         f"  curl {base_url}/v1/register/microcredentials\n"
-        f"  curl {base_url}/v1/verify/{summary['ids']['revoked_credential']}", soft_wrap=True)
+        f"  curl {base_url}/v1/verify/{summary['ids']['revoked_credential']}\n"
+        f"or sign in on the pages as any of them (development only): {base_url}/signin/dev",
+        soft_wrap=True)

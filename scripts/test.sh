@@ -34,6 +34,14 @@ if { ! command -v chromium >/dev/null || ! command -v zbarimg >/dev/null; } \
     && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq && apt-get install -y -qq chromium zbar-tools >/dev/null
 fi
+# The local OpenID Provider the sign-in tests log in through (scripts/local-idp.sh, Node's
+# oidc-provider), pinned by scripts/idp/package-lock.json; the script would install it on first
+# start, done here so that a test session does not wait on npm.
+idp_sum=$(sha256sum scripts/idp/package-lock.json | cut -d' ' -f1)
+if [ "$(cat scripts/idp/node_modules/.lock-sha256 2>/dev/null)" != "$idp_sum" ]; then
+  (cd scripts/idp && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$idp_sum" > scripts/idp/node_modules/.lock-sha256
+fi
 # axe-core for the accessibility tests, pinned by tests/web/axe/package-lock.json.
 if [ ! -f tests/web/axe/node_modules/axe-core/axe.min.js ]; then
   (cd tests/web/axe && npm ci --no-audit --no-fund --silent)

@@ -63,6 +63,42 @@ def kafka_bootstrap() -> Iterator[str]:
     subprocess.run(["bash", str(script), "stop"], check=False, capture_output=True, env=env)
 
 
+@dataclass(frozen=True)
+class LocalIdp:
+    """A real OpenID Provider (scripts/local-idp.sh: Node's oidc-provider) with one client
+    whose redirect URI is `redirect_uri`, and the people of scripts/idp/accounts.json."""
+
+    issuer: str
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+
+
+@pytest.fixture(scope="session")
+def signin_port() -> int:
+    """The port the pages that sign in through the OpenID Provider are served on: the
+    provider's client is registered with a redirect URI on it."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def local_idp(signin_port: int) -> Iterator[LocalIdp]:
+    """Started by scripts/local-idp.sh (npm ci on first use), stopped after the session."""
+    script = ROOT / "scripts" / "local-idp.sh"
+    idp = LocalIdp("", "ledger-tests", uuid.uuid4().hex,
+                   f"http://127.0.0.1:{signin_port}/signin/callback")
+    env = {**os.environ, "IDP_CLIENT_ID": idp.client_id, "IDP_CLIENT_SECRET": idp.client_secret,
+           "IDP_REDIRECT_URIS": idp.redirect_uri}
+    started = subprocess.run(["bash", str(script), "start"], capture_output=True, text=True,
+                             env=env, timeout=300)
+    assert started.returncode == 0, started.stderr
+    out = started.stdout.strip().splitlines()[-1]
+    assert out.startswith("OIDC_ISSUER="), out
+    yield LocalIdp(out.removeprefix("OIDC_ISSUER="), idp.client_id, idp.client_secret,
+                   idp.redirect_uri)
+    subprocess.run(["bash", str(script), "stop"], check=False, capture_output=True)
+
+
 def _with_database(url: str, name: str) -> str:
     parts = urlparse(url)
     return urlunparse(parts._replace(path=f"/{name}"))

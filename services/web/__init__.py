@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from ledger.config import Settings
 from services.web import me, me_sharing, shared
 from services.web.pages import error_page, is_page, router
-from services.web.session import CsrfRefused, SignInRequired, install_sessions
+from services.web.session import SignInRequired, install_sessions
 from services.web.signin import install_signin
 from services.web.templating import Templates
 
@@ -27,7 +27,6 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(me.router)
     install_sessions(app, settings)
     app.add_exception_handler(SignInRequired, _to_signin)
-    app.add_exception_handler(CsrfRefused, _csrf_refused)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
@@ -37,11 +36,6 @@ def page_errors(request: Request, status: int, title: str, detail: str) -> Respo
 
 
 async def _to_signin(request: Request, error: Exception) -> Response:
+    """Not an error but the way to a page for signed-in people: sign in, then come back."""
     assert isinstance(error, SignInRequired)
     return RedirectResponse(error.location, status_code=303)
-
-
-async def _csrf_refused(request: Request, error: Exception) -> Response:
-    return error_page(request, 403, "Forbidden", "the form did not carry this session's "
-                      "security token: it may have expired, or come from another site; go "
-                      "back, reload the page and send it again")

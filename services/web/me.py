@@ -103,7 +103,7 @@ class Names:
 def pathway_progress(ledger: Ledger, transcript: Document, names: Names) -> list[Document]:
     """Every pathway that one of the learner's programmes stacks into: how many of the
     components it needs the learner holds active credentials for ("2 of 3"), and whether the
-    stack was awarded."""
+    stack was awarded (and not revoked)."""
     active = {c["programme_id"]: c for c in transcript["credentials"]
               if c.get("kind") == "credential" and c["status"] == "active"
               and c.get("programme_id")}
@@ -130,5 +130,6 @@ def pathway_progress(ledger: Ledger, transcript: Document, names: Names) -> list
             "held": min(len(held), needed), "needed": needed, "ects": ects,
             "min_ects": pathway.get("min_ects"),
             "components": [{**c, "held": c["id"] in active} for c in components],
-            "awarded": stack is not None, "stack_status": stack["status"] if stack else None})
+            "awarded": stack is not None and stack["status"] != "revoked",
+            "stack_status": stack["status"] if stack else None})
     return progress

@@ -5,10 +5,11 @@ as any live principal with one click (the demo's people)."""
 
 import asyncio
 import logging
+import warnings
 from typing import Annotated, Any
 
 import httpx
-from authlib.integrations.starlette_client import OAuth, OAuthError
+from authlib.deprecate import AuthlibDeprecationWarning
 from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
@@ -17,6 +18,12 @@ from ledger.domain.errors import NotFound
 from services.api.deps import LedgerDep
 from services.web.pages import render
 from services.web.session import CsrfChecked, sign_in, sign_out
+
+with warnings.catch_warnings():
+    # authlib 1.9 warns once that it falls back to httpx when httpx2 is not installed: httpx
+    # is the HTTP client of this project (whose errors are caught below), so say nothing.
+    warnings.filterwarnings("ignore", "The httpx module is deprecated", AuthlibDeprecationWarning)
+    from authlib.integrations.starlette_client import OAuth, OAuthError
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
@@ -45,8 +52,10 @@ def install_signin(app: FastAPI, settings: Settings) -> None:
 
 
 def safe_next(value: str | None) -> str:
-    """Where to go after signing in: a path on this site only (never another host)."""
-    if value and value.startswith("/") and not value.startswith(("//", "/\\")):
+    """Where to go after signing in: a path on this site only (never another host), and
+    not back to the sign-in pages."""
+    if (value and value.startswith("/") and not value.startswith(("//", "/\\"))
+            and not value.startswith(("/signin", "/signout"))):
         return value
     return LANDING
 
