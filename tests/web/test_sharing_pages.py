@@ -6,7 +6,6 @@ nothing serious on the pages in either language, and they work without JavaScrip
 
 import base64
 import os
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -22,11 +21,10 @@ from ledger.bootstrap import bootstrap
 from ledger.config import Settings
 from ledger.domain.actors import Actor
 from services.api.app import create_app
-from tests.conftest import ROOT, STANDARDS, free_port
+from tests.conftest import STANDARDS, LocalIdp
 from tests.helpers import Api, World, build_world, created
 
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
-IDP = ROOT / "scripts" / "local-idp.sh"
 
 
 @dataclass
@@ -38,27 +36,20 @@ class SharingSite:
     other_provider: str
 
 
-def start_idp(redirect_uri: str) -> str:
-    """The local OpenID Provider, for this server's callback; its issuer URL."""
-    env = {**os.environ, "IDP_REDIRECT_URIS": redirect_uri}
-    started = subprocess.run(["bash", str(IDP), "start"], env=env, capture_output=True,
-                             text=True, timeout=180, check=True)
-    line = started.stdout.strip().splitlines()[-1]
-    assert line.startswith("OIDC_ISSUER="), started.stdout
-    return line.removeprefix("OIDC_ISSUER=")
-
-
 @pytest.fixture(scope="module")
-def sharing_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharingSite]:
-    port = free_port()
+def sharing_site(tmp_path_factory: pytest.TempPathFactory, local_idp: LocalIdp,
+                 signin_port: int) -> Iterator[SharingSite]:
+    """A ledger of its own (SQLite) served on the port the provider's client expects."""
+    port = signin_port
     base_url = f"http://127.0.0.1:{port}"
-    issuer = start_idp(f"{base_url}/signin/callback")
+    issuer = local_idp.issuer
     settings = Settings(data_dir=tmp_path_factory.mktemp("sharing-pages"), database_url=None,
                         master_key=base64.b64encode(os.urandom(32)).decode(),
                         kafka_bootstrap_servers=None, standards_dir=STANDARDS,
                         public_base_url=base_url, read_wait_seconds=10,
                         environment="production", oidc_issuer=issuer,
-                        oidc_client_id="ledger", oidc_client_secret="ledger-local-secret",
+                        oidc_client_id=local_idp.client_id,
+                        oidc_client_secret=local_idp.client_secret,
                         session_secret=base64.b64encode(os.urandom(32)).decode())
     ledger = bootstrap(settings)
     server = uvicorn.Server(uvicorn.Config(create_app(ledger, settings=settings),
@@ -85,7 +76,6 @@ def sharing_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharingSi
         server.should_exit = True
         thread.join(timeout=10)
         ledger.close()
-        subprocess.run(["bash", str(IDP), "stop"], capture_output=True, timeout=60)
 
 
 def sign_in(page: Page, site: SharingSite, path: str) -> None:
