@@ -21,4 +21,5 @@ def shared_page(request: Request, secret: Annotated[str, Path(max_length=100)],
                                                                               documents=False))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
     return response

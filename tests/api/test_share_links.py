@@ -37,6 +37,7 @@ def test_a_link_shows_only_the_chosen_credentials_as_a_page_and_as_json(api):
     assert "Employer: Bank of Georgia" in page.text
     assert page.headers["cache-control"] == "no-store"
     assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["x-robots-tag"] == "noindex"
 
     for response in (opened(api, link["secret"], {}, ".json"),
                      opened(api, link["secret"], JSON)):

@@ -23,6 +23,7 @@ from ledger.domain.actors import Actor
 from services.api.app import create_app
 from tests.conftest import STANDARDS, LocalIdp
 from tests.helpers import Api, World, build_world, created
+from tests.web.test_pages import strict_parse
 
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -176,19 +177,26 @@ def test_axe_finds_nothing_serious_on_the_sharing_pages(sharing_site: SharingSit
     assert not found, found
 
 
-def test_the_sharing_pages_work_without_javascript(sharing_site: SharingSite, browser: Browser):
+def test_the_sharing_pages_work_without_javascript_and_are_strict_html5(
+        sharing_site: SharingSite, browser: Browser):
     site = sharing_site
     context = browser.new_context(java_script_enabled=False, locale="en")
     page = context.new_page()
     sign_in(page, site, "/me/share-links")
     page.check("#scope-whole")
     page.fill("#audience", "no script")
-    page.click("form[action='/me/share-links'] button[type=submit]")
+    with page.expect_response(lambda r: r.request.method == "POST") as made:
+        page.click("form[action='/me/share-links'] button[type=submit]")
+    assert made.value.status == 201
+    strict_parse(made.value.text())
     link = page.locator("#new-link").get_attribute("href")
-    for path in ("/me/grants", "/me/disclosures", link):
-        response = page.goto(path if path.startswith("http") else f"{site.base_url}{path}")
-        assert response is not None and response.status == 200, path
+    for path in ("/me/share-links", "/me/grants", "/me/disclosures", link,
+                 "/shared/unknown-link"):
+        url = path if path.startswith("http") else f"{site.base_url}{path}"
+        response = page.goto(url)
+        assert response is not None and response.status in (200, 404), path
         expect(page.locator("h1")).to_be_visible()
+        strict_parse(response.text())
     context.close()
 
 

@@ -24,4 +24,5 @@ def view_shared_record(secret: Secret, ledger: LedgerDep):
 
 def shared_json(ledger: LedgerDep, secret: str) -> FastJSONResponse:
     return FastJSONResponse(ledger.sharing.open_link(secret),
-                            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+                            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+                                     "X-Robots-Tag": "noindex"})
