@@ -81,3 +81,13 @@ def test_the_log_is_append_only(api):
                 database.transaction() as cursor:
             cursor.execute(statement)
     assert len(log_of(world.learner, world.learner_id)["entries"]) == 1
+
+
+def test_a_public_credential_fetched_anonymously_is_logged(api):
+    world, own, *_ = two_providers(api)
+    made = created(world.learner.post(f"/v1/credentials/{own}/share", {"shared": True}), 200)
+    shared = api.anonymous().get(f"/v1/credentials/{own}/ob3", min_position=made["position"])
+    assert shared.status_code == 200, shared.text
+    entries = log_of(world.learner, world.learner_id)["entries"]
+    assert [(e["what"], e["who"]["role"], e["link_id"], e["credential_ids"]) for e in entries
+            ] == [("credential", "anonymous", None, [own])]
