@@ -13,29 +13,33 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import Transcoder
 
 from ledger import commands
+from ledger.access import active_grant, check_can_read_transcript, visible_to
 from ledger.audit.auditor import Audit
 from ledger.calendar import Calendar
 from ledger.committer import Command, GroupCommitter, Idempotency, Outcome
 from ledger.domain.actors import SCOPED_ROLES, Actor
-from ledger.domain.errors import Forbidden, InvalidRequest, NotFound
+from ledger.domain.errors import InvalidRequest, NotFound
 from ledger.domain.learner import LearnerRecord
 from ledger.domain.provider import Provider
-from ledger.portability import Portability
+from ledger.portability import Export, Portability
 from ledger.projections.progress import KafkaWatermarks, StoredPositions
 from ledger.projections.replay import Replayer
 from ledger.projections.runner import NotificationLogRunner
 from ledger.projections.store import ReadModelStore
 from ledger.projections.transcripts import Transcripts, assemble, learner_document, present
 from ledger.register_search import ProgrammeFilters, ProviderFilters, PublicRegister
+from ledger.sharing import Sharing
 from ledger.standards import Standards
 from ledger.status_lists import StatusLists, status_entries
 from ledger.store import request_hashes
 from ledger.store.certificates import XmlSigningKeys
 from ledger.store.database import Database
+from ledger.store.disclosures import DisclosureLog
 from ledger.store.events import EventLog
 from ledger.store.keys import KeyStore
 from ledger.store.principals import Principals
 from ledger.store.request_hashes import RequestHashes
+from ledger.store.share_links import ShareLinks
 from ledger.store.topics import register_catalogue
 from ledger.store.transcoder import OrjsonTranscoder
 from ledger.store.vault import Vault
@@ -46,7 +50,8 @@ from ledger.wallet import WalletDelivery
 
 # Where erasure deletes rows (ledger.commands.erase_learner).
 ERASED_TABLES = ("learner_vault", "learner_national_ids", "idempotency_keys",
-                 "idempotency_subjects", "principals", "principal_subjects")
+                 "idempotency_subjects", "principals", "principal_subjects", "share_links",
+                 "access_grant_notes")
 
 
 class LedgerApplication(Application):
@@ -82,6 +87,8 @@ class Ledger:
     portability: "Portability"
     xml_keys: XmlSigningKeys
     request_hashes: RequestHashes
+    share_links: ShareLinks
+    disclosure_log: DisclosureLog
     calendar: Calendar = field(default_factory=Calendar)
     # Readiness checks beyond the store (Kafka, when configured): name -> check (ledger/health).
     readiness: dict[str, Any] = field(default_factory=dict)
@@ -97,6 +104,17 @@ class Ledger:
         """"Add to wallet": offers and their VC-API exchanges (ledger/wallet.py)."""
         return WalletDelivery(WalletExchanges(self.database), self.portability,
                               self.standards, self.urls)
+
+    @property
+    def sharing(self) -> Sharing:
+        """Grants, share links and the disclosure log as the learner reads them
+        (ledger/sharing.py)."""
+        return Sharing(self.read_models, self.share_links, self.disclosure_log, self.calendar,
+                       self.portability, self.verify)
+
+    def now(self) -> datetime:
+        """The ledger's clock (injectable: tests move it instead of waiting)."""
+        return self.calendar.clock()
 
     # -- principals -----------------------------------------------------------------------
 
@@ -202,8 +220,13 @@ class Ledger:
             doc, position = self.transcript_document(learner_id), self.read_position()
         if doc is None:
             raise NotFound(f"learner {learner_id} not found")
-        check_can_read_transcript(actor, doc)
-        result = present(visible_to(actor, doc))
+        live = doc if as_of is None else self.transcript_document(learner_id) or doc
+        grant = active_grant(actor, live, self.now())
+        check_can_read_transcript(actor, doc, grant)
+        result = present(visible_to(actor, doc, grant))
+        self.sharing.disclosed(actor, learner_id, "transcript", grant_id=grant,
+                               credential_ids=[c["id"] for c in result["credentials"]]
+                               if actor.role == "provider" and grant is None else None)
         personal = None if doc.get("erased") else self.vault.read(learner_id)
         if personal is not None:
             result["learner"] = {k: personal.get(k) for k in ("given_name", "family_name",
@@ -245,32 +268,24 @@ class Ledger:
                 "credential_status": status_entries(self.urls, status["status_index"]),
                 "position": self.read_position()}
 
+    def export(self, actor: Actor, learner_id: str, kind: str) -> Export:
+        """An export of the learner's record (theirs and auditors'), logged when not theirs."""
+        export = self.portability.export(actor, learner_id, kind)
+        self.sharing.disclosed(actor, learner_id, f"export:{kind}")
+        return export
+
+    def credential_ob3(self, actor: Actor | None, credential_id: str) -> dict[str, Any]:
+        document = self.portability.credential_ob3(actor, credential_id)
+        owner = self.read_models.get("status", credential_id)
+        if owner is not None:
+            self.sharing.disclosed(actor, owner["learner_id"], "credential",
+                                   credential_ids=[credential_id])
+        return document
+
     def close(self) -> None:
         if self.runner is not None:
             self.runner.stop()
         self.committer.close()
+        self.disclosure_log.close()
         self.app.close()
 
-
-def visible_to(actor: Actor, doc: dict[str, Any]) -> dict[str, Any]:
-    """What of a transcript a reader sees: the learner and auditors everything; a provider
-    only the credentials it issued and the stacks it awarded, with their recognitions (another
-    provider's awards are not its business)."""
-    if actor.role != "provider":
-        return doc
-    own = {key: credential for key, credential in doc["credentials"].items()
-           if credential["provider_id"] == actor.scope}
-    return {**doc, "credentials": own,
-            "recognitions": [r for r in doc["recognitions"] if r["credential_id"] in own]}
-
-
-def check_can_read_transcript(actor: Actor, doc: dict[str, Any]) -> None:
-    if actor.role == "auditor":
-        return
-    if actor.role == "learner" and actor.scope == doc["learner_id"]:
-        return
-    issuers = {c["provider_id"] for c in doc["credentials"].values()}
-    if actor.role == "provider" and actor.scope in issuers:
-        return
-    raise Forbidden("only the learner, an auditor or a provider that issued to them may read "
-                    "this transcript")

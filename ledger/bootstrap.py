@@ -32,9 +32,11 @@ from ledger.standards import Standards
 from ledger.status_lists import StatusLists
 from ledger.store import certificates, keys, principals, status_indexes, vault
 from ledger.store.database import Database
+from ledger.store.disclosures import DisclosureLog
 from ledger.store.events import EventLog
 from ledger.store.migrations import Migration, Migrator
 from ledger.store.request_hashes import RequestHashes
+from ledger.store.share_links import ShareLinks
 from ledger.unit_of_work import AggregateCache
 from ledger.urls import PublicUrls
 
@@ -170,6 +172,8 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True,
         read_wait_seconds=settings.read_wait_seconds, bulk_chunk_size=settings.bulk_chunk_size,
         keys=keystore, standards=standards, urls=urls,
         request_hashes=RequestHashes(secret),
+        share_links=ShareLinks(database, secret),
+        disclosure_log=DisclosureLog(database),
         status_lists=StatusLists(read_models, keystore, standards, urls),
         portability=Portability(read_models, ledger_vault, keystore, standards, urls,
                                 Operator(settings.operator_name, settings.operator_country,

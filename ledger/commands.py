@@ -5,11 +5,12 @@ events) and returns the outcome. Ids and plain data in and out; no HTTP, no SQL.
 """
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from ledger.committer import Outcome
-from ledger.domain.actors import Actor, check_acts_for_provider, check_role
+from ledger.domain.actors import Actor, check_acts_for_provider, check_is_learner, check_role
 from ledger.domain.errors import LedgerError, NotFound, RuleViolation
 from ledger.domain.identity import same_person
 from ledger.domain.learner import LearnerRecord
@@ -19,6 +20,7 @@ from ledger.domain.provider import Provider
 from ledger.store import side_tables, wallet_exchanges
 from ledger.store.database import Cursor, Database
 from ledger.store.principals import Principals
+from ledger.store.share_links import ShareLink, ShareLinks, new_secret
 from ledger.store.vault import Vault
 from ledger.unit_of_work import UnitOfWork
 
@@ -132,6 +134,7 @@ def erase_learner(actor: Actor, vault: Vault, principals: Principals, learner_id
             side_tables.forget_requests_of(cursor, subject)
             principals.remove_learner(cursor, subject)
             wallet_exchanges.forget_learner(cursor, subject)
+            ShareLinks.forget_learner(cursor, subject)
 
         uow.after_insert(destroy)
         return Outcome(200, {"learner_id": subject, "status": "erased"})
@@ -256,3 +259,82 @@ def _record_holding(uow: UnitOfWork, database: Database, credential_id: str) -> 
     if learner_id is None:
         raise NotFound(f"credential {credential_id} not found")
     return uow.get(LearnerRecord, learner_id, "learner")
+
+
+# -- access grants and share links (the learner's consent) --------------------------------------
+
+def grant_access(actor: Actor, links: ShareLinks, learner_id: str, grantee_id: str,
+                 until: datetime, note: str | None, now: datetime) -> Run:
+    """The learner lets a provider or a recognition body read their whole record until
+    `until`; the note (free text) is kept beside the event, erasable, never in it."""
+    def run(uow: UnitOfWork) -> Outcome:
+        record = uow.get(LearnerRecord, learner_id, "learner")
+        grantee = uow.get(Provider, grantee_id, "organisation")
+        grant_id = str(uuid4())
+        record.grant_access(actor=actor, grant_id=grant_id, grantee=grantee, until=until,
+                            now=now)
+        if note:
+            uow.after_insert(lambda cursor, _: links.insert_grant_note(
+                cursor, grant_id, str(record.id), note))
+        grant = record.grants[grant_id]
+        return Outcome(201, {"id": grant_id, "learner_id": str(record.id),
+                             "grantee_id": grant.grantee_id,
+                             "grantee_kind": "recognition_body"
+                             if grantee.kind == "recognition_body" else "provider",
+                             "until": grant.until, "note": note, "state": "active"})
+    return run
+
+
+def revoke_access(actor: Actor, learner_id: str, grant_id: str) -> Run:
+    def run(uow: UnitOfWork) -> Outcome:
+        record = uow.get(LearnerRecord, learner_id, "learner")
+        record.revoke_access(actor=actor, grant_id=grant_id, today=uow.today)
+        return Outcome(200, {"id": grant_id, "learner_id": str(record.id), "state": "revoked"})
+    return run
+
+
+def create_share_link(actor: Actor, links: ShareLinks, learner_id: str,
+                      credential_ids: list[str] | None, audience: str, expires_at: datetime,
+                      now: datetime, credential_owner: Callable[[str], str | None]) -> Run:
+    """A link to chosen credentials of the learner's (or, with None, the whole record). The
+    secret is in the outcome once and never stored: only its keyed digest is."""
+    def run(uow: UnitOfWork) -> Outcome:
+        check_is_learner(actor, learner_id)
+        record = uow.get(LearnerRecord, learner_id, "learner")
+        record.check_not_erased()
+        if expires_at <= now:
+            raise RuleViolation("expires_at must be in the future")
+        if expires_at > now + timedelta(days=MAX_LINK_DAYS):
+            raise RuleViolation(f"a share link lasts at most {MAX_LINK_DAYS} days")
+        for credential_id in credential_ids or ():
+            if credential_owner(credential_id) != str(record.id):
+                raise NotFound(f"credential {credential_id} is not this learner's")
+        link = ShareLink(id=str(uuid4()), learner_id=str(record.id),
+                         credential_ids=list(dict.fromkeys(credential_ids))
+                         if credential_ids is not None else None, audience=audience,
+                         created_at=_instant(now), expires_at=_instant(expires_at),
+                         revoked_at=None)
+        secret = new_secret()
+        uow.after_insert(lambda cursor, _: links.insert(cursor, link, secret))
+        return Outcome(201, {**link.public(now), "secret": secret})
+    return run
+
+
+def revoke_share_link(actor: Actor, links: ShareLinks, learner_id: str, link_id: str,
+                      now: datetime) -> Run:
+    def run(uow: UnitOfWork) -> Outcome:
+        check_is_learner(actor, learner_id)
+        link = links.get(link_id)
+        if link is None or link.learner_id != learner_id:
+            raise NotFound(f"share link {link_id} not found")
+        uow.after_insert(lambda cursor, _: links.revoke(cursor, link_id, learner_id,
+                                                        _instant(now)))
+        return Outcome(200, {"id": link_id, "learner_id": learner_id, "state": "revoked"})
+    return run
+
+
+MAX_LINK_DAYS = 366
+
+
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")

@@ -41,3 +41,9 @@ class InvalidRequest(LedgerError):
     """Well-formed input that is still unacceptable (for example a reused idempotency key)."""
 
     title = "Invalid request"
+
+
+class Gone(LedgerError):
+    """What was asked for existed and is no longer available (an expired or revoked link)."""
+
+    title = "Gone"

@@ -1,5 +1,6 @@
 """What a learner's record holds, as typed values: each credential or stack with its status,
-and each recognition. Built only by the record's events (ledger.domain.learner)."""
+each recognition, and the read access the learner granted. Built only by the record's events
+(ledger.domain.learner)."""
 
 from dataclasses import dataclass, field
 from typing import Literal
@@ -45,3 +46,12 @@ class HeldRecognition:
 
     id: str
     credential_id: str
+
+
+@dataclass(slots=True)
+class HeldGrant:
+    """Read access the learner granted an organisation until an RFC 3339 UTC instant."""
+
+    grantee_id: str
+    until: str
+    revoked: bool = False

@@ -5,7 +5,7 @@ cascade be decided atomically: one save, one position.
 """
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from eventsourcing.domain import Aggregate
@@ -19,7 +19,7 @@ from ledger.domain.actors import (
 )
 from ledger.domain.dates import IsoDate, check_not_in_future
 from ledger.domain.errors import NotFound, RuleViolation
-from ledger.domain.holdings import CORRECTABLE, HeldCredential, HeldRecognition
+from ledger.domain.holdings import CORRECTABLE, HeldCredential, HeldGrant, HeldRecognition
 from ledger.domain.pathway import Pathway
 from ledger.domain.programme import MicroCredential
 from ledger.domain.provider import Provider
@@ -30,6 +30,8 @@ from ledger.domain.status import ACTIVE, REVOKED, SUSPENDED, UNDER_REVIEW, Crede
 ERASURE_GROUNDS = ("data_subject_request", "consent_withdrawn", "objection",
                    "unlawful_processing", "legal_obligation", "no_longer_necessary")
 DECISIONS = ("recognised", "partially_recognised", "not_recognised")
+# How long a grant of read access may last at most.
+MAX_GRANT_DAYS = 366
 
 
 class LearnerRecord(Aggregate):
@@ -180,6 +182,30 @@ class LearnerRecord(Aggregate):
             record.recognitions.append(HeldRecognition(self.recognition_id,
                                                        self.credential_id))
 
+    class AccessGranted(Event):
+        """The learner lets an organisation read their whole record until `until` (an RFC 3339
+        UTC instant). A note, if any, is kept outside the event (erasable free text)."""
+
+        TOPIC = "ledger.AccessGranted"
+        grant_id: str
+        grantee_id: str
+        grantee_kind: str
+        until: str
+        actor: str
+        effective_on: IsoDate
+
+        def apply(self, record: "LearnerRecord") -> None:
+            record.grants[self.grant_id] = HeldGrant(self.grantee_id, self.until)
+
+    class AccessRevoked(Event):
+        TOPIC = "ledger.AccessRevoked"
+        grant_id: str
+        actor: str
+        effective_on: IsoDate
+
+        def apply(self, record: "LearnerRecord") -> None:
+            record.grants[self.grant_id].revoked = True
+
     class RecordErased(Event):
         TOPIC = "ledger.RecordErased"
         reason: str
@@ -192,6 +218,7 @@ class LearnerRecord(Aggregate):
     def __init__(self) -> None:
         self.credentials: dict[str, HeldCredential] = {}
         self.recognitions: list[HeldRecognition] = []
+        self.grants: dict[str, HeldGrant] = {}
         self.erased = False
 
     @classmethod
@@ -336,6 +363,35 @@ class LearnerRecord(Aggregate):
             return  # already so: nothing to record
         event = self.CredentialShared if shared else self.CredentialUnshared
         self.trigger_event(event, credential_id=credential_id, actor=actor.principal_id,
+                           effective_on=today.isoformat())
+
+    # -- access grants ---------------------------------------------------------------------
+
+    def grant_access(self, *, actor: Actor, grant_id: str, grantee: Provider, until: datetime,
+                     now: datetime) -> None:
+        """The learner lets a provider or a recognition body read the whole record until a
+        moment in the next year; expiry is decided when the record is read."""
+        check_is_learner(actor, str(self.id))
+        self.check_not_erased()
+        if until.tzinfo is None:
+            raise RuleViolation("until must carry a time zone")
+        if until <= now:
+            raise RuleViolation("until must be in the future")
+        if until > now + timedelta(days=MAX_GRANT_DAYS):
+            raise RuleViolation(f"a grant lasts at most {MAX_GRANT_DAYS} days")
+        kind = "recognition_body" if grantee.kind == "recognition_body" else "provider"
+        self.trigger_event(self.AccessGranted, grant_id=grant_id, grantee_id=str(grantee.id),
+                           grantee_kind=kind, until=until.astimezone(UTC).isoformat(),
+                           actor=actor.principal_id, effective_on=now.date().isoformat())
+
+    def revoke_access(self, *, actor: Actor, grant_id: str, today: date) -> None:
+        check_is_learner(actor, str(self.id))
+        grant = self.grants.get(grant_id)
+        if grant is None:
+            raise NotFound(f"grant {grant_id} not found")
+        if grant.revoked:
+            return  # already revoked: nothing to record
+        self.trigger_event(self.AccessRevoked, grant_id=grant_id, actor=actor.principal_id,
                            effective_on=today.isoformat())
 
     # -- recognition -----------------------------------------------------------------------

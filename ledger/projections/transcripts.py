@@ -18,6 +18,8 @@ SHARED = name_of(LearnerRecord.CredentialShared)
 UNSHARED = name_of(LearnerRecord.CredentialUnshared)
 RECOGNISED = name_of(LearnerRecord.RecognitionRecorded)
 ERASED = name_of(LearnerRecord.RecordErased)
+GRANTED = name_of(LearnerRecord.AccessGranted)
+GRANT_REVOKED = name_of(LearnerRecord.AccessRevoked)
 STATUS_AFTER: dict[str, CredentialStatus] = {
     name_of(LearnerRecord.CredentialRevoked): REVOKED,
     name_of(LearnerRecord.CredentialSuspended): SUSPENDED,
@@ -59,6 +61,13 @@ def evolve_learner(doc: Document | None, envelope: Envelope) -> Document:
         } | {"recorded_at": envelope.time, "position": envelope.position})
     elif envelope.name == ERASED:
         doc["erased"] = True
+    elif envelope.name == GRANTED:
+        doc.setdefault("grants", {})[d["grant_id"]] = {
+            "id": d["grant_id"], "grantee_id": d["grantee_id"],
+            "grantee_kind": d["grantee_kind"], "until": d["until"], "revoked_at": None,
+            "granted_at": envelope.time}
+    elif envelope.name == GRANT_REVOKED and d["grant_id"] in doc.get("grants", {}):
+        doc["grants"][d["grant_id"]]["revoked_at"] = envelope.time
     return doc
 
 

@@ -21,6 +21,7 @@ from services.api.routers import (
     certificates,
     credentials,
     dids,
+    disclosures,
     erasure,
     open_data,
     operations,
@@ -28,6 +29,8 @@ from services.api.routers import (
     portability,
     reading,
     register,
+    shared,
+    sharing,
     wallet,
 )
 from services.api.telemetry import RequestTelemetry
@@ -83,6 +86,8 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False,
     app.include_router(certificates.router)
     app.include_router(open_data.router)
     app.include_router(wallet.router)
+    for router in (sharing.router, disclosures.router, shared.router):
+        app.include_router(router)
     web.install(app, settings or Settings())
     app.add_middleware(PrivateResponses)
     app.add_middleware(RequestTelemetry)

@@ -13,6 +13,7 @@ from ledger.canonical_pool import VerifierBusy, VerifierUnavailable
 from ledger.domain.errors import (
     Conflict,
     Forbidden,
+    Gone,
     InvalidRequest,
     LedgerError,
     NotFound,
@@ -26,7 +27,7 @@ from ledger.wallet import ExchangeClosed
 log = logging.getLogger(__name__)
 
 STATUS = {Unauthenticated: 401, NotFound: 404, RuleViolation: 409, Conflict: 409,
-          Forbidden: 403, InvalidRequest: 422, StandardsMissing: 503, BeyondHead: 400,
+          Forbidden: 403, Gone: 410, InvalidRequest: 422, StandardsMissing: 503, BeyondHead: 400,
           VerifierBusy: 429, VerifierUnavailable: 503, ExchangeClosed: 410}
 PROBLEM = "application/problem+json"
 

@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from ledger.config import Settings
-from services.web import me, wallet
+from services.web import me, me_sharing, shared, wallet
 from services.web.pages import error_page, is_page, router
 from services.web.session import SignInRequired, install_sessions
 from services.web.signin import install_signin
@@ -21,6 +21,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     sessions of people signed in."""
     app.state.templates = Templates()
     app.include_router(router)
+    app.include_router(shared.router)
+    app.include_router(me_sharing.router)
     install_signin(app, settings)
     app.include_router(me.router)
     app.include_router(wallet.router)

@@ -23,7 +23,8 @@ router = APIRouter(include_in_schema=False)
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # as POST /v1/verify
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around the document
-PAGE_PATHS = ("/register", "/programmes", "/providers", "/verify", "/signin", "/signout", "/me/")
+PAGE_PATHS = ("/register", "/programmes", "/providers", "/verify", "/signin", "/signout", "/me/",
+              "/shared/")
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
@@ -31,7 +32,7 @@ def is_page(request: Request) -> bool:
     """A request for a page (not the JSON API): errors on it are answered in HTML."""
     path = request.url.path
     on_page = path in ("/", "/me") or path.startswith(PAGE_PATHS)
-    return on_page and not wants_json(request)
+    return on_page and not path.endswith(".json") and not wants_json(request)
 
 
 def wants_json(request: Request) -> bool:

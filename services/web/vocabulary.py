@@ -22,6 +22,7 @@ STATUS = {
     "suspended": N_("Suspended"),
     "revoked": N_("Revoked"),
     "under_review": N_("Under review"),
+    "expired": N_("Expired"),
 }
 
 FORMS = {"online": N_("Online"), "onsite": N_("On site"), "blended": N_("Blended")}

@@ -20,7 +20,7 @@ from ledger.audit.replay import diff
 from ledger.bootstrap import bootstrap
 from ledger.config import Settings
 from ledger.domain.actors import Actor
-from ledger.store.migrations import Migrator
+from ledger.store.migrations import Migrator, shipped
 from tests.releases import release_code, release_environment, run_release, store_settings
 
 # The last release of main before versioned migrations (its tables: CREATE ... IF NOT EXISTS).
@@ -43,13 +43,19 @@ BY_MIGRATION_2 = {"sqlite": {"xml_signing_keys", "sqlite_autoindex_xml_signing_k
 REMADE = "rm_register"
 # Migration 3: the principals' tokens expire and can be revoked (two columns added).
 ALTERED_BY_MIGRATION_3 = "principals"
-# Migration 4: principals bound to OpenID subjects; 5: the state of wallet exchanges.
-BY_MIGRATIONS_4_AND_5 = {"sqlite": {"principal_subjects", "sqlite_autoindex_principal_subjects_1",
-                                    "principal_subjects_principal", "wallet_exchanges",
-                                    "sqlite_autoindex_wallet_exchanges_1",
-                                    "sqlite_autoindex_wallet_exchanges_2",
-                                    "wallet_exchanges_by_learner"},
-                         "postgres": {"principal_subjects", "wallet_exchanges"}}
+# Migrations 4 (OpenID subjects), 5 (the state of wallet exchanges) and 6 (share links, grant
+# notes, the disclosure log).
+BY_MIGRATIONS_4_TO_6 = {
+    "sqlite": {"principal_subjects", "sqlite_autoindex_principal_subjects_1",
+               "principal_subjects_principal", "wallet_exchanges",
+               "sqlite_autoindex_wallet_exchanges_1", "sqlite_autoindex_wallet_exchanges_2",
+               "wallet_exchanges_by_learner", "share_links", "sqlite_autoindex_share_links_1",
+               "sqlite_autoindex_share_links_2", "share_links_by_learner",
+               "access_grant_notes", "sqlite_autoindex_access_grant_notes_1",
+               "access_grant_notes_by_learner", "disclosures", "disclosures_by_learner",
+               "disclosures_no_update", "disclosures_no_delete", "sqlite_sequence"},
+    "postgres": {"principal_subjects", "wallet_exchanges", "share_links", "access_grant_notes",
+                 "disclosures"}}
 
 DUMP = """
 import json, sys
@@ -135,7 +141,8 @@ def test_a_store_of_the_previous_release_upgrades_in_place(
     ledger = bootstrap(old)  # the projections run: the register is rebuilt from the events
     try:
         status = Migrator(ledger.database).status()
-        assert [v for v, _, _ in status.applied] == [1, 2, 3, 4, 5] and status.pending == []
+        shipped_versions = [m.version for m in shipped(ledger.database.postgres)]
+        assert [v for v, _, _ in status.applied] == shipped_versions and status.pending == []
         assert Migrator(ledger.database).upgrade() == []  # idempotent
         ledger.wait_for(ledger.events.head())
         auditor = Actor("upgrade-test", "auditor")
@@ -165,7 +172,7 @@ def test_a_store_of_the_previous_release_upgrades_in_place(
     assert {row[1] if kind == "sqlite" else row[0] for row in upgraded
             if row not in old_schema} == (ONLY_BY_THE_EXPORTER[kind] | BY_MIGRATION_2[kind]
                                           | {ALTERED_BY_MIGRATION_3}
-                                          | BY_MIGRATIONS_4_AND_5[kind])
+                                          | BY_MIGRATIONS_4_TO_6[kind])
     fresh = store_settings(kind, tmp_path / "fresh", request, key, "fresh")
     bootstrap(fresh, run_projections=False).close()
     assert _schema(fresh) == upgraded, "migration 1 is the previous release's schema"

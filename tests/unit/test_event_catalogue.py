@@ -168,6 +168,10 @@ def every_event_type() -> list:
                      credential_id=ids[1], decision="recognised", toward="MSc", ects_recognised=3,
                      decided_on="2025-06-01", reference=None, today=TODAY)
     record.revoke(actor=issuer, credential_id=ids[1], reason="annulled", today=date(2025, 6, 2))
+    now = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
+    record.grant_access(actor=learner, grant_id="g-1", grantee=provider,
+                        until=datetime(2025, 7, 1, tzinfo=UTC), now=now)
+    record.revoke_access(actor=learner, grant_id="g-1", today=date(2025, 6, 2))
     record.erase(actor=ADMIN, reason="data_subject_request", today=date(2025, 6, 3))
     pathway.retire(actor=issuer, reason="superseded", today=date(2025, 7, 1))
     programmes[1].withdraw(actor=QA, reason="closed", effective_on="2025-07-01")

@@ -17,8 +17,9 @@ LAYERS = [
     ["services"],
     ["ledger.bootstrap", "ledger.demo", "ledger.read_wait"],
     ["ledger.application"],
-    ["ledger.wallet"],  # above the exports it delivers
-    ["ledger.commands", "ledger.portability", "ledger.verification", "ledger.open_data"],
+    ["ledger.wallet", "ledger.sharing"],  # above the exports they deliver
+    ["ledger.commands", "ledger.portability", "ledger.verification", "ledger.open_data",
+     "ledger.access"],
     ["ledger.audit", "ledger.register_search", "ledger.status_lists", "ledger.committer",
      "ledger.endorsements", "ledger.issuer_registry"],
     ["ledger.projections", "ledger.unit_of_work", "ledger.document_limits"],

@@ -3,7 +3,7 @@
 -- digest is stored. No credential content: the credentials are built and signed when the
 -- wallet collects them. `holder` is the DID the wallet authenticated with, so that the
 -- learner can see where their credentials went.
-CREATE TABLE wallet_exchanges (
+CREATE TABLE IF NOT EXISTS wallet_exchanges (
     id TEXT PRIMARY KEY,
     exchange_digest TEXT NOT NULL UNIQUE,
     learner_id TEXT NOT NULL,
@@ -18,4 +18,4 @@ CREATE TABLE wallet_exchanges (
     holder TEXT,
     delivered_count INTEGER
 );
-CREATE INDEX wallet_exchanges_by_learner ON wallet_exchanges (learner_id, created_at);
+CREATE INDEX IF NOT EXISTS wallet_exchanges_by_learner ON wallet_exchanges (learner_id, created_at);

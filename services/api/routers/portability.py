@@ -48,7 +48,7 @@ def learner_export(learner_id: str, kind: ExportKind, ledger: LedgerDep, actor: 
     """The learner's record as `clr` (CLR 2.0, signed), `ob3` (a list of signed OB 3.0
     credentials), `edc` (European Digital Credentials, ELM v3), `elmo` (EMREX ELMO XML) or
     `pdf` (a printable transcript with verification links)."""
-    export = ledger.portability.export(actor, learner_id, kind)
+    export = ledger.export(actor, learner_id, kind)
     headers = {"Content-Digest": f"sha-256=:{export.digest_base64}:"}
     if kind in ("pdf", "elmo"):
         suffix = "pdf" if kind == "pdf" else "xml"
@@ -61,7 +61,7 @@ def learner_export(learner_id: str, kind: ExportKind, ledger: LedgerDep, actor: 
 def credential_ob3(credential_id: str, ledger: LedgerDep, actor: OptionalActor,
                    min_position: MinPosition = None):
     """One signed OB 3.0 AchievementCredential: public once the learner shared it."""
-    return Response(orjson.dumps(ledger.portability.credential_ob3(actor, credential_id)),
+    return Response(orjson.dumps(ledger.credential_ob3(actor, credential_id)),
                     media_type="application/json")
 
 
