@@ -8,12 +8,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from ledger.store.principals import CACHE_SECONDS
 from tests.conftest import free_port
 from tests.helpers import PROGRAMME
 
@@ -163,3 +165,40 @@ def test_the_embedded_default_serves_demo_data(tmp_path):
     assert status in STOPPED_BY_SIGTERM, output
     assert "every accepted write was committed" in output
     assert (tmp_path / "var" / "ledger.sqlite3").exists()
+
+
+def test_a_revoked_token_is_refused_by_two_api_processes_within_the_cache_time(
+        production_env: dict[str, str]):
+    """`ledger principals revoke` in a third process: both API processes sharing the store
+    answer 401 within CACHE_SECONDS (30 s), though each had the token in its memory."""
+    apis = []
+    try:
+        for _ in range(2):
+            port = free_port()
+            apis.append((f"http://127.0.0.1:{port}",
+                         Process("serve", "--port", str(port), env=production_env)))
+            wait_until_ready(*apis[-1])
+        token = create_token(production_env, "auditor")
+        headers = {"Authorization": f"Bearer {token}"}
+        path = f"/v1/learners/{uuid.uuid4()}/transcript"  # 404 once the token is accepted
+        for base_url, _ in apis:
+            assert httpx.get(base_url + path, headers=headers).status_code == 404
+        principal_id = next(row.split("\t")[0] for row in subprocess.run(
+            [LEDGER, "principals", "list"], env=production_env, capture_output=True, text=True,
+            check=True).stdout.splitlines() if "\tauditor\t" in row)
+        subprocess.run([LEDGER, "principals", "revoke", principal_id], env=production_env,
+                       check=True, capture_output=True)
+        revoked_at = time.monotonic()
+        refused: dict[str, float] = {}
+        while len(refused) < len(apis):
+            assert time.monotonic() - revoked_at < CACHE_SECONDS + 5, (
+                f"after {CACHE_SECONDS + 5:.0f} s only {sorted(refused)} refuse the token")
+            for base_url, _ in apis:
+                if base_url not in refused and httpx.get(
+                        base_url + path, headers=headers).status_code == 401:
+                    refused[base_url] = time.monotonic() - revoked_at
+            time.sleep(0.2)  # polling a condition with a deadline, not a fixed wait
+        assert max(refused.values()) <= CACHE_SECONDS + 1, refused
+    finally:
+        for _, process in apis:
+            process.stop()
