@@ -35,7 +35,7 @@ from ledger.store.database import Database
 from ledger.store.events import EventLog
 from ledger.store.migrations import Migration, Migrator
 from ledger.store.request_hashes import RequestHashes
-from ledger.unit_of_work import AggregateCache
+from ledger.unit_of_work import AggregateCache, Collaborators
 from ledger.urls import PublicUrls
 
 
@@ -156,16 +156,19 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True,
     cache = AggregateCache(app, settings.aggregate_cache_size)
     indexes = status_indexes.StatusIndexes(database, secret, app.recorder.events_table_name)
     calendar = Calendar(settings.time_zone, clock)
+    ledger_vault = vault.Vault(database, secret)
+    ledger_principals = principals.Principals(database)
     committer = GroupCommitter(app, database, cache, settings.batch_max_commands,
                                on_commit=on_commit, status_indexes=indexes.allocate,
-                               calendar=calendar)
+                               calendar=calendar,
+                               collaborators=Collaborators(database, ledger_vault,
+                                                           ledger_principals))
     standards = Standards(settings.standards_path)
-    ledger_vault = vault.Vault(database, secret)
     xml_keys = xml_signing_keys(settings, database, secret)
     ledger = Ledger(
         app=app, database=database, committer=committer, read_models=read_models,
         runner=runner, progress=progress, vault=ledger_vault,
-        principals=principals.Principals(database), audit=audit,
+        principals=ledger_principals, audit=audit,
         events=EventLog(database, app.recorder.events_table_name),
         read_wait_seconds=settings.read_wait_seconds, bulk_chunk_size=settings.bulk_chunk_size,
         keys=keystore, standards=standards, urls=urls,

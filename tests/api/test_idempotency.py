@@ -91,7 +91,7 @@ class HeldCommitter:
     def _hold(self, _uow) -> Outcome:
         self.holding.set()
         assert self.release.wait(60), "the test never released the committer"
-        return Outcome(200, {})
+        return Outcome({})
 
     def wait_for_queued(self, count: int) -> None:
         deadline = time.monotonic() + 30
