@@ -96,6 +96,7 @@ def idempotency(actor: Actor, key: str | None, request: Request, body: object
 
 
 CREATED = Statuses(201)
+_POLICIES = {200: Statuses(200), 201: CREATED}
 
 
 @dataclass(slots=True)
@@ -118,7 +119,7 @@ class Writes:
         """Answer with the command's outcome under `status` (a code, or Statuses(created,
         found) when it depends on whether the command created something)."""
         policy = status if isinstance(status, Statuses) else (
-            CREATED if status == 201 else Statuses(status))
+            _POLICIES.get(status) or Statuses(status))
         bound = self.idempotency(body.model_dump(mode="json")) if self.key and body else None
         outcome = await self.ledger.execute(command, bound, policy)
         return FastJSONResponse(outcome.body, status_code=outcome.status)
