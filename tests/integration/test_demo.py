@@ -128,10 +128,9 @@ def test_demo_command_exits_non_zero_on_a_used_store(tmp_path: Path,
     monkeypatch.setenv("LEDGER_MASTER_KEY", base64.b64encode(os.urandom(32)).decode())
     used = bootstrap(Settings(data_dir=tmp_path), run_projections=False)
     try:
-        used.execute_sync(commands.register_provider(Actor("qa", "qa_body"),
-                inputs.RegisterProvider(**{
-            "name": "Batumi State Maritime Academy", "country": "GE",
-            "kind": "higher_education", "legal_identifier": None})))
+        used.execute_sync(commands.register_provider(
+            Actor("qa", "qa_body"),
+            inputs.RegisterProvider("Batumi State Maritime Academy", "GE", "higher_education")))
     finally:
         used.close()
     result = CliRunner().invoke(cli.app, ["demo", "--data-dir", str(tmp_path)])

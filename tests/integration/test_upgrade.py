@@ -43,6 +43,10 @@ BY_MIGRATION_2 = {"sqlite": {"xml_signing_keys", "sqlite_autoindex_xml_signing_k
 REMADE = "rm_register"
 # Migration 3: the principals' tokens expire and can be revoked (two columns added).
 ALTERED_BY_MIGRATION_3 = "principals"
+# Migration 4: principals bound to OpenID Connect subjects.
+BY_MIGRATION_4 = {"sqlite": {"principal_subjects", "sqlite_autoindex_principal_subjects_1",
+                             "principal_subjects_principal"},
+                  "postgres": {"principal_subjects"}}
 
 DUMP = """
 import json, sys
@@ -128,7 +132,7 @@ def test_a_store_of_the_previous_release_upgrades_in_place(
     ledger = bootstrap(old)  # the projections run: the register is rebuilt from the events
     try:
         status = Migrator(ledger.database).status()
-        assert [v for v, _, _ in status.applied] == [1, 2, 3] and status.pending == []
+        assert [v for v, _, _ in status.applied] == [1, 2, 3, 4] and status.pending == []
         assert Migrator(ledger.database).upgrade() == []  # idempotent
         ledger.wait_for(ledger.events.head())
         auditor = Actor("upgrade-test", "auditor")
@@ -140,17 +144,17 @@ def test_a_store_of_the_previous_release_upgrades_in_place(
         assert diff(ledger).differences == []
         assert _count(old, REMADE) >= register_rows > 0  # rebuilt (pathways may be new)
         assert ledger.public_register.count_providers() > 0  # searched in the new columns
-        written = ledger.execute_sync(commands.register_provider(Actor("qa", "qa_body"),
-                inputs.RegisterProvider(**{
-            "name": "Batumi State Maritime Academy", "country": "GE",
-            "kind": "higher_education", "legal_identifier": None})))
+        written = ledger.execute_sync(commands.register_provider(
+            Actor("qa", "qa_body"),
+            inputs.RegisterProvider("Batumi State Maritime Academy", "GE", "higher_education")))
         assert written.created
         assert ledger.audit.verify().ok
     finally:
         ledger.close()
     # Adopting version 1 changed nothing but add the one table the previous release created
     # only in `ledger exporter` (never run here); migration 2 added its tables and made the
-    # register's anew; migration 3 added columns to the principals; a new store gets exactly
+    # register's anew; migration 3 added columns to the principals; migration 4 a table of
+    # their sign-in subjects; a new store gets exactly
     # the same schema.
     upgraded = _schema(old)
     changed = (REMADE, ALTERED_BY_MIGRATION_3)
@@ -158,7 +162,7 @@ def test_a_store_of_the_previous_release_upgrades_in_place(
             and _table(kind, row) not in changed] == []
     assert {row[1] if kind == "sqlite" else row[0] for row in upgraded
             if row not in old_schema} == (ONLY_BY_THE_EXPORTER[kind] | BY_MIGRATION_2[kind]
-                                          | {ALTERED_BY_MIGRATION_3})
+                                          | {ALTERED_BY_MIGRATION_3} | BY_MIGRATION_4[kind])
     fresh = store_settings(kind, tmp_path / "fresh", request, key, "fresh")
     bootstrap(fresh, run_projections=False).close()
     assert _schema(fresh) == upgraded, "migration 1 is the previous release's schema"
