@@ -37,6 +37,7 @@ from pathlib import Path
 import psycopg
 
 from bench.issuance import cluster_url, fresh_database, item, seed_world, stop_cluster
+from ledger import inputs
 from ledger.audit.progress import bar
 from ledger.audit.scan import BATCH, snapshot
 from ledger.bootstrap import bootstrap
@@ -94,7 +95,8 @@ def build(ctx: Context) -> Figure:
         pending: set[asyncio.Future] = set()
         done_items = 0
         for start in range(0, todo, 10_000):
-            chunk = [(i, item(world, start + i)) for i in range(min(10_000, todo - start))]
+            chunk = [(i, inputs.IssueCredential(**item(world, start + i)))
+                     for i in range(min(10_000, todo - start))]
             pending.add(asyncio.ensure_future(ledger.bulk_issue(actor, chunk, None)))
             if len(pending) >= 4:  # keep the committer's queue full, memory bounded
                 finished, pending = await asyncio.wait(pending,

@@ -61,18 +61,18 @@ def main() -> None:
 def seed_learner(ledger, count: int) -> tuple[str, str]:
     """The seeded learner (a suspended, corrected and revoked credential among theirs) and a
     second learner whose credentials are all active, each holding `count` credentials."""
-    from ledger import commands
+    from ledger import commands, inputs
 
     world = seed_ledger(ledger)
-    second = ledger.execute_sync(commands.enrol_learner(world.provider, ledger.vault, {
-        "given_name": "გიორგი", "family_name": "მაისურაძე", "birth_date": "2000-02-03"}))
+    second = ledger.execute_sync(commands.enrol_learner(world.provider, inputs.PersonalDetails(**{
+        "given_name": "გიორგი", "family_name": "მაისურაძე", "birth_date": "2000-02-03"})))
     item = {"microcredential_id": world.programme_id, "awarded_on": "2025-05-01",
             "grade": "A", "assessment": None}
     for learner_id, held in ((world.learner_id, len(world.credential_ids)),
                              (second.body["id"], 0)):
         for _ in range(count - held):
             last = ledger.execute_sync(commands.issue_credential(
-                world.provider, {**item, "learner_id": learner_id}))
+                world.provider, inputs.IssueCredential(**{**item, "learner_id": learner_id})))
     ledger.wait_for(last.body["position"])
     return world.learner_id, second.body["id"]
 

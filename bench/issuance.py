@@ -28,7 +28,7 @@ import orjson
 import psycopg
 
 from bench.loadgen import LoadResult, encode_post, run_load
-from ledger import commands
+from ledger import commands, inputs
 from ledger.application import LedgerApplication
 from ledger.bootstrap import bootstrap
 from ledger.calendar import Calendar
@@ -75,19 +75,19 @@ def seed_world(settings: Settings, learners: int) -> dict:
     ledger = bootstrap(settings, run_projections=False)
     try:
         qa = Actor("bench-qa", "qa_body")
-        provider = ledger.execute_sync(commands.register_provider(qa, {
+        provider = ledger.execute_sync(commands.register_provider(qa, inputs.RegisterProvider(**{
             "name": "Bench Academy", "country": "GE", "kind": "vocational",
-            "legal_identifier": None})).body["id"]
-        ledger.execute_sync(commands.accredit_provider(qa, provider, {
+            "legal_identifier": None}))).body["id"]
+        ledger.execute_sync(commands.accredit_provider(qa, provider, inputs.Accreditation(**{
             "valid_from": "2020-01-01", "valid_until": "2030-12-31", "scope": None,
-            "decision_reference": "BENCH"}))
+            "decision_reference": "BENCH"})))
         actor, token = ledger.principals.create("provider", provider, "bench provider")
         programme = ledger.execute_sync(
             commands.submit_programme(actor, provider, PROGRAMME)).body["id"]
-        ledger.execute_sync(commands.decide_programme(qa, programme, "approve", {
-            "approved_on": "2024-01-01", "review_due": "2026-12-31"}))
-        futures = [ledger.submit(commands.enrol_learner(actor, ledger.vault, {
-            "given_name": "Bench", "family_name": f"Learner {i}", "birth_date": "2000-01-01"}))
+        ledger.execute_sync(commands.decide_programme(qa, programme, inputs.ProgrammeDecision(
+            "approve", approved_on="2024-01-01", review_due="2026-12-31")))
+        futures = [ledger.submit(commands.enrol_learner(actor, inputs.PersonalDetails(**{
+            "given_name": "Bench", "family_name": f"Learner {i}", "birth_date": "2000-01-01"})))
             for i in range(learners)]
         learner_ids = [f.result().body["id"] for f in futures]
     finally:

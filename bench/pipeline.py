@@ -31,7 +31,7 @@ from pathlib import Path
 from kafka import KafkaProducer
 
 from bench.issuance import ROOT, cluster_url, fresh_database, item, seed_world, stop_cluster
-from ledger import commands
+from ledger import commands, inputs
 from ledger.bootstrap import bootstrap
 from ledger.config import Settings
 from ledger.kafka import EVENTS, ensure_topics, idempotent_producer
@@ -108,7 +108,7 @@ def write_load(ledger, world: dict, rate: float | None, seconds: float, chunk: i
     (None: as fast as they commit); returns (position, commit time) of every chunk."""
     written, started, issued = [], time.monotonic(), 0
     while not written or time.monotonic() - started < seconds:
-        items = [(i, item(world, issued + i)) for i in range(chunk)]
+        items = [(i, inputs.IssueCredential(**item(world, issued + i))) for i in range(chunk)]
         outcome = ledger.execute_sync(commands.issue_many(world["actor"], items, None))
         written.append((outcome.body["position"], time.monotonic()))
         issued += chunk

@@ -39,7 +39,7 @@ import psycopg
 from bench.issuance import Server, cluster_url, free_port
 from bench.loadgen import LoadResult
 from bench.loadgen import _read_response as read_response
-from ledger import commands
+from ledger import commands, inputs
 from ledger.audit.progress import bar
 from ledger.bootstrap import bootstrap
 from ledger.config import Settings
@@ -116,12 +116,12 @@ def build(settings: Settings, size: Size) -> None:
     qa = Actor("bench-qa", "qa_body")
     try:
         providers = [r.body["id"] for r in wait_all([ledger.submit(commands.register_provider(
-            qa, {"name": f"{rng.choice(TOPICS)} College {n}", "country": "GE",
-                 "kind": "vocational", "legal_identifier": None}))
+            qa, inputs.RegisterProvider(name=f"{rng.choice(TOPICS)} College {n}", country="GE",
+                                        kind="vocational")))
             for n in range(size.providers)])]
-        wait_all([ledger.submit(commands.accredit_provider(qa, p, {
+        wait_all([ledger.submit(commands.accredit_provider(qa, p, inputs.Accreditation(**{
             "valid_from": "2020-01-01", "valid_until": "2030-12-31", "scope": None,
-            "decision_reference": f"NCEQE-{n}"})) for n, p in enumerate(providers)])
+            "decision_reference": f"NCEQE-{n}"}))) for n, p in enumerate(providers)])
         actors = {p: Actor(f"bench-provider-{n}", "provider", scope=p)
                   for n, p in enumerate(providers)}
         # A provider's programmes in date, each with a day it was approved on (awards then).
@@ -149,9 +149,9 @@ def build(settings: Settings, size: Size) -> None:
                     if not lapsed:
                         owned[provider].append((outcome.body["id"], approved.isoformat()))
                     decisions.append(ledger.submit(commands.decide_programme(
-                        qa, outcome.body["id"], "approve", {
+                        qa, outcome.body["id"], inputs.ProgrammeDecision("approve", **{
                             "approved_on": approved.isoformat(),
-                            "review_due": (approved + timedelta(days=1000)).isoformat()})))
+                            "review_due": (approved + timedelta(days=1000)).isoformat()}))))
                 wait_all(decisions)
                 update(min(start + 2000, size.programmes))
         learners: list[str] = []
@@ -159,9 +159,9 @@ def build(settings: Settings, size: Size) -> None:
             for start in range(0, size.learners, 2000):
                 batch = range(start, min(start + 2000, size.learners))
                 learners += [r.body["id"] for r in wait_all([ledger.submit(
-                    commands.enrol_learner(actors[providers[0]], ledger.vault, {
+                    commands.enrol_learner(actors[providers[0]], inputs.PersonalDetails(**{
                         "given_name": "Bench", "family_name": f"Learner {n}",
-                        "birth_date": "2000-01-01"})) for n in batch])]
+                        "birth_date": "2000-01-01"}))) for n in batch])]
                 update(len(learners))
         issue(ledger, size, providers, actors, owned, learners)
     finally:
@@ -215,9 +215,10 @@ def issue(ledger, size: Size, providers: list[str], actors: dict, owned: dict,
             provider = providers[chunk_no % len(providers)]
             programmes = owned[provider]
             count = min(10_000, size.credentials - start)
-            items = [(i, {"learner_id": learners[(start + i) % len(learners)],
-                          "microcredential_id": programmes[i % len(programmes)][0],
-                          "awarded_on": programmes[i % len(programmes)][1], "grade": "A"})
+            items = [(i, inputs.IssueCredential(
+                learner_id=learners[(start + i) % len(learners)],
+                microcredential_id=programmes[i % len(programmes)][0],
+                awarded_on=programmes[i % len(programmes)][1], grade="A"))
                      for i in range(count)]
             pending.add(asyncio.ensure_future(ledger.bulk_issue(actors[provider], items, None)))
             if len(pending) >= 4:

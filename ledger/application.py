@@ -16,11 +16,19 @@ from ledger import commands
 from ledger.access import active_grant, check_can_read_transcript, visible_to
 from ledger.audit.auditor import Audit
 from ledger.calendar import Calendar
-from ledger.committer import Command, GroupCommitter, Idempotency, Outcome
+from ledger.committer import (
+    DEFAULT_STATUSES,
+    Command,
+    GroupCommitter,
+    Idempotency,
+    Outcome,
+    Statuses,
+)
 from ledger.domain.actors import SCOPED_ROLES, Actor
 from ledger.domain.errors import InvalidRequest, NotFound
 from ledger.domain.learner import LearnerRecord
 from ledger.domain.provider import Provider
+from ledger.inputs import IssueCredential
 from ledger.portability import Export, Portability
 from ledger.projections.progress import KafkaWatermarks, StoredPositions
 from ledger.projections.replay import Replayer
@@ -148,18 +156,21 @@ class Ledger:
                            request_hash=self.request_hashes.of(method, path, body),
                            legacy_hash=request_hashes.legacy(method, path, body))
 
-    def submit(self, run: commands.Run, idempotency: Idempotency | None = None) -> Any:
-        """Queue a command; returns a concurrent Future of its Outcome."""
-        return self.committer.submit(Command(run=run, idempotency=idempotency))
+    def submit(self, run: commands.Run, idempotency: Idempotency | None = None,
+               statuses: Statuses = DEFAULT_STATUSES) -> Any:
+        """Queue a command; returns a concurrent Future of its Outcome, whose status the
+        caller's `statuses` decide (or an earlier answer to the same Idempotency-Key)."""
+        return self.committer.submit(Command(run=run, idempotency=idempotency,
+                                             statuses=statuses))
 
-    async def execute(self, run: commands.Run, idempotency: Idempotency | None = None
-                      ) -> Outcome:
-        return await asyncio.wrap_future(self.submit(run, idempotency))
+    async def execute(self, run: commands.Run, idempotency: Idempotency | None = None,
+                      statuses: Statuses = DEFAULT_STATUSES) -> Outcome:
+        return await asyncio.wrap_future(self.submit(run, idempotency, statuses))
 
     def execute_sync(self, run: commands.Run) -> Outcome:
         return self.submit(run).result()
 
-    async def bulk_issue(self, actor: Actor, items: Sequence[tuple[int, dict[str, Any]]],
+    async def bulk_issue(self, actor: Actor, items: Sequence[tuple[int, IssueCredential]],
                          idempotency: Idempotency | None) -> Outcome:
         chunks = [items[i:i + self.bulk_chunk_size]
                   for i in range(0, len(items), self.bulk_chunk_size)]
@@ -173,14 +184,15 @@ class Ledger:
         outcomes = [await asyncio.wrap_future(f) for f in futures]
         results = [r for outcome in outcomes for r in outcome.body["results"]]
         position = max((o.body["position"] for o in outcomes), default=0)
-        return Outcome(200, {"results": results, "position": position})
+        return Outcome({"results": results, "position": position}, status=200)
 
     async def erase(self, actor: Actor, learner_id: str, reason: str,
-                    idempotency: Idempotency | None = None) -> Outcome:
+                    idempotency: Idempotency | None = None,
+                    statuses: Statuses = DEFAULT_STATUSES) -> Outcome:
         """Erase a learner's personal data (commands.erase_learner), then release what the
         database keeps of the deleted rows outside the transaction."""
-        run = commands.erase_learner(actor, self.vault, self.principals, learner_id, reason)
-        outcome = await self.execute(run, idempotency)
+        run = commands.erase_learner(actor, learner_id, reason)
+        outcome = await self.execute(run, idempotency, statuses)
         await asyncio.to_thread(self.database.release_residue, ERASED_TABLES)
         return outcome
 
@@ -206,6 +218,11 @@ class Ledger:
             time.sleep(pause)
             pause = min(pause * 2, 0.1)
         return True
+
+    def head_position(self) -> int:
+        """The position of the newest stored event (0 for an empty store); raises when the
+        store is unreachable (readiness)."""
+        return self.app.recorder.max_notification_id() or 0
 
     def read_position(self) -> int:
         if self.runner is not None:

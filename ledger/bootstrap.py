@@ -37,7 +37,7 @@ from ledger.store.events import EventLog
 from ledger.store.migrations import Migration, Migrator
 from ledger.store.request_hashes import RequestHashes
 from ledger.store.share_links import ShareLinks
-from ledger.unit_of_work import AggregateCache
+from ledger.unit_of_work import AggregateCache, Collaborators
 from ledger.urls import PublicUrls
 
 
@@ -158,21 +158,25 @@ def bootstrap(settings: Settings | None = None, *, run_projections: bool = True,
     cache = AggregateCache(app, settings.aggregate_cache_size)
     indexes = status_indexes.StatusIndexes(database, secret, app.recorder.events_table_name)
     calendar = Calendar(settings.time_zone, clock)
+    ledger_vault = vault.Vault(database, secret)
+    ledger_principals = principals.Principals(database)
+    share_links = ShareLinks(database, secret)
     committer = GroupCommitter(app, database, cache, settings.batch_max_commands,
                                on_commit=on_commit, status_indexes=indexes.allocate,
-                               calendar=calendar)
+                               calendar=calendar,
+                               collaborators=Collaborators(database, ledger_vault,
+                                                           ledger_principals, share_links))
     standards = Standards(settings.standards_path)
-    ledger_vault = vault.Vault(database, secret)
     xml_keys = xml_signing_keys(settings, database, secret)
     ledger = Ledger(
         app=app, database=database, committer=committer, read_models=read_models,
         runner=runner, progress=progress, vault=ledger_vault,
-        principals=principals.Principals(database), audit=audit,
+        principals=ledger_principals, audit=audit,
         events=EventLog(database, app.recorder.events_table_name),
         read_wait_seconds=settings.read_wait_seconds, bulk_chunk_size=settings.bulk_chunk_size,
         keys=keystore, standards=standards, urls=urls,
         request_hashes=RequestHashes(secret),
-        share_links=ShareLinks(database, secret),
+        share_links=share_links,
         disclosure_log=DisclosureLog(database),
         status_lists=StatusLists(read_models, keystore, standards, urls),
         portability=Portability(read_models, ledger_vault, keystore, standards, urls,

@@ -24,18 +24,39 @@ from ledger.metrics import APPEND_BATCH_SIZE
 from ledger.store import side_tables
 from ledger.store.database import Cursor, Database
 from ledger.store.recorders import Positions
-from ledger.unit_of_work import AggregateCache, UnitOfWork
+from ledger.unit_of_work import AggregateCache, Collaborators, UnitOfWork
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Outcome:
-    status: int
+    """What a command did, in plain data: its body (ids, statuses; the committer adds the
+    store position) and whether it created what it was asked for or found it already there."""
     body: dict[str, Any]
+    created: bool = False
     # The learner whose personal data the request carried (an enrolment): its idempotency
     # record is linked to them so that erasure removes it.
     personal_data_of: str | None = None
+    # The status answered: set by the committer from the caller's policy (Statuses), or the
+    # one stored with an earlier answer to the same Idempotency-Key. Commands never set it.
+    status: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Statuses:
+    """The caller's status policy (the HTTP route's own codes), kept beside the command because
+    the committer stores the answer, status included, in the transaction of its events: a
+    replay then returns exactly the first answer. `found` is answered when the command found
+    what it was asked to create (an enrolment of someone already enrolled)."""
+    created: int = 200
+    found: int | None = None
+
+    def of(self, outcome: Outcome) -> int:
+        return self.created if outcome.created or self.found is None else self.found
+
+
+DEFAULT_STATUSES = Statuses()
 
 
 @dataclass(frozen=True)
@@ -52,6 +73,7 @@ class Idempotency:
 class Command:
     run: Callable[[UnitOfWork], Outcome]
     idempotency: Idempotency | None = None
+    statuses: Statuses = DEFAULT_STATUSES
     future: Future = field(default_factory=Future)
     events: list[tuple[Any, int]] = field(default_factory=list)
     outcome: Outcome | None = None
@@ -66,8 +88,11 @@ class GroupCommitter:
                  max_batch: int, on_commit: Callable[[int], None],
                  max_events: int = 2000,
                  status_indexes: Callable[[], int] | None = None,
-                 calendar: Calendar | None = None) -> None:
+                 calendar: Calendar | None = None,
+                 collaborators: Collaborators | None = None) -> None:
         self.app = app
+        # What commands reach beyond aggregates (vault, principals, lookups): wired once here.
+        self.collaborators = collaborators or Collaborators(database)
         self.status_indexes = status_indexes
         self.calendar = calendar or Calendar()
         self.database = database
@@ -158,7 +183,7 @@ class GroupCommitter:
             stored = side_tables.find_response(self.database, key.principal_id, key.key)
             leader = leaders.get((key.principal_id, key.key))
             if stored is not None:
-                _resolve_repeat(command, stored[0], Outcome(stored[1], stored[2]))
+                _resolve_repeat(command, stored[0], Outcome(stored[2], status=stored[1]))
             elif leader is not None:
                 leader.future.add_done_callback(_follow(command, leader.idempotency.request_hash))
             else:
@@ -169,7 +194,8 @@ class GroupCommitter:
     def _run_and_save(self, commands: list[Command]) -> list[Command]:
         pending = [c for c in commands if not c.future.done()]
         while True:
-            uow = UnitOfWork(self.app, self.cache, self.calendar.today(), self.status_indexes)
+            uow = UnitOfWork(self.app, self.cache, self.calendar.today(), self.status_indexes,
+                             self.collaborators)
             try:
                 succeeded, deferred = self._run(uow, pending)
                 break
@@ -213,6 +239,7 @@ class GroupCommitter:
             for command in commands:
                 own = [positions[e] for e in command.events if e in positions]
                 command.outcome.body["position"] = max(own, default=last)
+                command.outcome.status = command.statuses.of(command.outcome)
                 key = command.idempotency
                 if key is not None:
                     side_tables.record_response(cursor, key.principal_id, key.key,

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ledger import commands
+from ledger import commands, inputs
 from ledger.application import Ledger
 from ledger.committer import Outcome
 from ledger.domain.actors import Actor
@@ -450,7 +450,7 @@ class Seeder:
     def register_organisations(self) -> None:
         runs = [commands.register_provider(
             self.actor("qa_body" if org["kind"] != "recognition_body" else "admin"),
-            {"name": org["name"], "country": "GE", "kind": org["kind"], "legal_identifier": None})
+            inputs.RegisterProvider(org["name"], "GE", org["kind"]))
             for org in ORGANISATIONS.values()]
         outcomes = self.submit_all("Registering organisations", runs)
         for key, outcome in zip(ORGANISATIONS, outcomes, strict=True):
@@ -460,7 +460,7 @@ class Seeder:
             self.principal(key, role, f"{org['name']} (registrar)", self.ids[key])
         accredited = {k: org for k, org in ORGANISATIONS.items() if "accredited" in org}
         runs = [commands.accredit_provider(self.actor("qa_body"), self.ids[key],
-                                           self.accreditation(org))
+                                           inputs.Accreditation(**self.accreditation(org)))
                 for key, org in accredited.items()]
         self.submit_all("Accrediting providers", runs)
         self.counts.update(organisations=len(ORGANISATIONS), accredited_providers=len(runs))
@@ -486,21 +486,21 @@ class Seeder:
         keys = [*PROGRAMMES, "rejected"]
         self.ids.update((key, o.body["id"]) for key, o in zip(keys, outcomes, strict=True))
         qa = self.actor("qa_body")
-        runs = [commands.decide_programme(qa, self.ids[key], "approve", {
-            "approved_on": self.approved_on(key).isoformat(),
-            "review_due": (years_after(self.approved_on(key), 3) - timedelta(days=1)).isoformat(),
-        }) for key in PROGRAMMES]
-        runs.append(commands.decide_programme(qa, self.ids["rejected"], "reject",
-                                              {"reason": REJECTED["reason"]}))
+        runs = [commands.decide_programme(qa, self.ids[key], inputs.ProgrammeDecision(
+            "approve", approved_on=self.approved_on(key).isoformat(),
+            review_due=(years_after(self.approved_on(key), 3) - timedelta(days=1)).isoformat(),
+        )) for key in PROGRAMMES]
+        runs.append(commands.decide_programme(qa, self.ids["rejected"], inputs.ProgrammeDecision(
+            "reject", reason=REJECTED["reason"])))
         self.submit_all("Reviewing programmes", runs)
         self.counts.update(programmes_approved=len(PROGRAMMES), programmes_rejected=1)
 
     def define_pathways(self) -> None:
-        runs = [commands.define_pathway(self.actor(p["provider"]), {
+        runs = [commands.define_pathway(self.actor(p["provider"]), inputs.DefinePathway(**{
             "provider_id": self.ids[p["provider"]], "title": p["title"],
             "components": [self.ids[c] for c in p["components"]],
             "min_ects": p["min_ects"], "min_components": p["min_components"],
-        }) for p in PATHWAYS.values()]
+        })) for p in PATHWAYS.values()]
         outcomes = self.submit_all("Defining pathways", runs)
         self.ids.update((key, o.body["id"]) for key, o in zip(PATHWAYS, outcomes, strict=True))
         self.counts["pathways"] = len(PATHWAYS)
@@ -521,8 +521,9 @@ class Seeder:
         home: dict[int, str] = {}
         for award in self.awards:
             home.setdefault(award.learner, award.provider)
-        runs = [commands.enrol_learner(self.actor(home.get(index, "admin")), self.ledger.vault,
-                                       person) for index, person in enumerate(self.people)]
+        runs = [commands.enrol_learner(self.actor(home.get(index, "admin")),
+                                       inputs.PersonalDetails(**person))
+                for index, person in enumerate(self.people)]
         outcomes = self.submit_all("Enrolling learners", runs)
         self.learner_ids = [o.body["id"] for o in outcomes]
         self.counts["learners"] = len(outcomes)
@@ -535,12 +536,12 @@ class Seeder:
         return self.rng.choices(grades, weights)[0]
 
     def issue_credentials(self) -> None:
-        runs = [commands.issue_credential(self.actor(award.provider), {
-            "learner_id": self.learner_ids[award.learner],
-            "microcredential_id": self.ids[award.programme],
-            "awarded_on": award.awarded_on.isoformat(), "grade": self.grade(award.provider),
-            "assessment": PROGRAMMES[award.programme]["spec"]["assessment_type"],
-        }) for award in self.awards]
+        runs = [commands.issue_credential(self.actor(award.provider), inputs.IssueCredential(
+            learner_id=self.learner_ids[award.learner],
+            microcredential_id=self.ids[award.programme],
+            awarded_on=award.awarded_on.isoformat(), grade=self.grade(award.provider),
+            assessment=PROGRAMMES[award.programme]["spec"]["assessment_type"],
+        )) for award in self.awards]
         outcomes = self.submit_all("Issuing credentials", runs)
         for award, outcome in zip(self.awards, outcomes, strict=True):
             award.id = outcome.body["id"]
@@ -565,11 +566,11 @@ class Seeder:
 
     def stack_credentials(self) -> None:
         self.stacks = self.plan_stacks()
-        runs = [commands.stack_credentials(self.actor(stack.provider), {
-            "learner_id": self.learner_ids[stack.learner], "pathway_id": self.ids[stack.pathway],
-            "component_ids": [c.id for c in stack.components],
-            "awarded_on": stack.awarded_on.isoformat(),
-        }) for stack in self.stacks]
+        runs = [commands.stack_credentials(self.actor(stack.provider), inputs.StackCredentials(
+            learner_id=self.learner_ids[stack.learner], pathway_id=self.ids[stack.pathway],
+            component_ids=[c.id for c in stack.components],
+            awarded_on=stack.awarded_on.isoformat(),
+        )) for stack in self.stacks]
         outcomes = self.submit_all("Stacking pathways", runs)
         for stack, outcome in zip(self.stacks, outcomes, strict=True):
             stack.id = outcome.body["id"]
@@ -582,7 +583,7 @@ class Seeder:
     # -- suspensions, revocations and the cascade ------------------------------------------
 
     def apply_changes(self, label: str, changes: Sequence[Change]) -> None:
-        runs = [commands.change_status(actor, self.ledger.database, item.id, action, reason)
+        runs = [commands.change_status(actor, item.id, action, reason)
                 for actor, item, action, reason in changes]
         outcomes = self.submit_all(label, runs)
         for (_, item, action, _), outcome in zip(changes, outcomes, strict=True):
@@ -652,8 +653,8 @@ class Seeder:
         chosen = self.rng.sample(untouched, PLAN["recognitions"])
         chosen.append(self.sample.components[0])
         body = self.actor("enic")
-        runs = [commands.record_recognition(body, self.ledger.database,
-                                            self.recognition(award, number))
+        runs = [commands.record_recognition(body, inputs.RecordRecognition(
+                    **self.recognition(award, number)))
                 for number, award in enumerate(chosen, start=101)]
         self.submit_all("Recording recognitions", runs)
         self.counts["recognitions"] = len(runs)
@@ -662,8 +663,8 @@ class Seeder:
         """Issuers correct the grade of a few active credentials after an appeal."""
         active = [a for a in self.awards if a.status == "active" and not a.stacks]
         chosen = self.rng.sample(active, PLAN["corrections"])
-        runs = [commands.correct_credential(self.actor(a.provider), self.ledger.database, a.id,
-                                            {"grade": self.grade(a.provider)}, GRADE_CORRECTED)
+        runs = [commands.correct_credential(self.actor(a.provider), a.id, inputs.Correction(
+                    GRADE_CORRECTED, grade=self.grade(a.provider)))
                 for a in chosen]
         self.submit_all("Correcting grades", runs)
         self.counts["corrections"] = len(runs)

@@ -6,6 +6,7 @@ log before each batch and evicts any aggregate that someone else has advanced.
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -15,8 +16,12 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 
 from ledger.domain.errors import NotFound
-from ledger.store.database import Cursor
+from ledger.store import side_tables
+from ledger.store.database import Cursor, Database
+from ledger.store.principals import Principals
 from ledger.store.recorders import Positions
+from ledger.store.share_links import ShareLinks
+from ledger.store.vault import Vault
 
 A = TypeVar("A", bound=Aggregate)
 SideWrite = Callable[[Cursor, Positions], None]
@@ -62,6 +67,23 @@ class AggregateCache:
         self.seen = top
 
 
+@dataclass(frozen=True)
+class Collaborators:
+    """What commands use beside aggregates, wired once by the composition root
+    (ledger/bootstrap.py) where the committer is built: commands reach them through their unit
+    of work, never through their callers' arguments, so no HTTP route holds the store or the
+    vault. Vault and principals may be absent where no command needs them (a bare committer
+    in a test)."""
+    database: Database
+    vault: Vault | None = None
+    principals: Principals | None = None
+    share_links: ShareLinks | None = None
+
+    def learner_of(self, credential_id: str) -> str | None:
+        """The learner holding a credential or stack (the credential index)."""
+        return side_tables.learner_of(self.database, credential_id)
+
+
 @lru_cache(maxsize=65536)
 def _uuid(text: str) -> UUID:
     return UUID(text)
@@ -69,8 +91,10 @@ def _uuid(text: str) -> UUID:
 
 class UnitOfWork:
     def __init__(self, app: Application, cache: AggregateCache, today: date,
-                 status_indexes: Callable[[], int] | None = None) -> None:
+                 status_indexes: Callable[[], int] | None = None,
+                 collaborators: Collaborators | None = None) -> None:
         self.app = app
+        self.collaborators = collaborators
         self.cache = cache
         # The operator's date when the batch runs: commands compare awards and decisions with it.
         self.today = today

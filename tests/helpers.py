@@ -2,7 +2,7 @@
 world (QA body, an accredited provider with an approved programme, a learner)."""
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -283,36 +283,37 @@ def seed_ledger(ledger: Ledger, **personal: Any) -> Seeded:
     """Through the use cases: a provider registered and accredited, a programme approved, a
     learner enrolled with `personal` data, two credentials issued, one suspended, reinstated
     and corrected, the other revoked: every kind of lifecycle event."""
-    from ledger import commands
+    from ledger import commands, inputs
     from ledger.domain.actors import Actor
 
     qa = Actor(principal_id=f"qa-{uuid.uuid4().hex[:8]}", role="qa_body")
     run = ledger.execute_sync
-    provider_id = run(commands.register_provider(qa, {
-        "name": "Georgian Technical University", "country": "GE", "kind": "higher_education",
-        "legal_identifier": "211349619"})).body["id"]
-    run(commands.accredit_provider(qa, provider_id, {
-        "valid_from": "2020-01-01", "valid_until": "2030-12-31", "scope": None,
-        "decision_reference": "NCEQE-2020-17"}))
+    provider_id = run(commands.register_provider(qa, inputs.RegisterProvider(
+        name="Georgian Technical University", country="GE", kind="higher_education",
+        legal_identifier="211349619"))).body["id"]
+    run(commands.accredit_provider(qa, provider_id, inputs.Accreditation(
+        valid_from="2020-01-01", valid_until="2030-12-31", scope=None,
+        decision_reference="NCEQE-2020-17")))
     provider = Actor(principal_id=f"pr-{uuid.uuid4().hex[:8]}", role="provider",
                      scope=provider_id)
     programme_id = run(commands.submit_programme(provider, provider_id, dict(PROGRAMME))
                        ).body["id"]
-    run(commands.decide_programme(qa, programme_id, "approve",
-                                  {"approved_on": "2024-01-15", "review_due": "2026-12-31"}))
+    run(commands.decide_programme(qa, programme_id, inputs.ProgrammeDecision(
+        "approve", approved_on="2024-01-15", review_due="2026-12-31")))
     details = {"given_name": "ნინო", "family_name": "ბერიძე", "birth_date": "2001-05-17",
                **personal}
-    learner_id = run(commands.enrol_learner(provider, ledger.vault, details)).body["id"]
-    item = {"learner_id": learner_id, "microcredential_id": programme_id,
-            "awarded_on": "2025-03-01", "grade": "A", "assessment": None}
+    learner_id = run(commands.enrol_learner(provider, inputs.PersonalDetails(**details))
+                     ).body["id"]
+    item = inputs.IssueCredential(learner_id=learner_id, microcredential_id=programme_id,
+                                  awarded_on="2025-03-01", grade="A", assessment=None)
     first = run(commands.issue_credential(provider, item)).body["id"]
-    second = run(commands.issue_credential(provider, {**item, "awarded_on": "2025-04-01"})
+    second = run(commands.issue_credential(provider, replace(item, awarded_on="2025-04-01"))
                  ).body["id"]
     for action in ("suspend", "reinstate"):
-        run(commands.change_status(provider, ledger.database, first, action, f"{action} test"))
-    run(commands.correct_credential(provider, ledger.database, first, {"grade": "B"},
-                                    "grading error"))
-    last = run(commands.change_status(provider, ledger.database, second, "revoke",
+        run(commands.change_status(provider, first, action, f"{action} test"))
+    run(commands.correct_credential(provider, first,
+                                    inputs.Correction("grading error", grade="B")))
+    last = run(commands.change_status(provider, second, "revoke",
                                       "issued in error"))
     return Seeded(qa, provider, provider_id, programme_id, learner_id, [first, second],
                   last.body["position"])

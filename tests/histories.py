@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from ledger import commands
+from ledger import commands, inputs
 from ledger.application import Ledger
 from ledger.domain.actors import Actor
 from ledger.domain.errors import LedgerError
@@ -60,44 +60,44 @@ def write_history(ledger: Ledger, steps: int = 300, seed: int = 5) -> History:
     admin = Actor("admin-1", "admin")
     providers, programmes = [], {}
     for n in range(2):
-        provider_id = run(commands.register_provider(qa, {
+        provider_id = run(commands.register_provider(qa, inputs.RegisterProvider(**{
             "name": f"Provider {n}", "country": "GE", "kind": "higher_education",
-            "legal_identifier": None}))["id"]
-        run(commands.accredit_provider(qa, provider_id, {
+            "legal_identifier": None})))["id"]
+        run(commands.accredit_provider(qa, provider_id, inputs.Accreditation(**{
             "valid_from": "2020-01-01", "valid_until": "2030-12-31", "scope": None,
-            "decision_reference": f"D-{n}"}))
+            "decision_reference": f"D-{n}"})))
         actor = Actor(f"provider-{n}", "provider", provider_id)
         providers.append(actor)
         programmes[provider_id] = []
         for m in range(2):
             programme = run(commands.submit_programme(
                 actor, provider_id, {**PROGRAMME, "title": f"Programme {n}.{m}"}))["id"]
-            run(commands.decide_programme(qa, programme, "approve", {
-                "approved_on": "2024-01-15", "review_due": "2026-12-31"}))
+            run(commands.decide_programme(qa, programme, inputs.ProgrammeDecision("approve", **{
+                "approved_on": "2024-01-15", "review_due": "2026-12-31"})))
             programmes[provider_id].append(programme)
     first = providers[0]
-    pathway = run(commands.define_pathway(first, {
+    pathway = run(commands.define_pathway(first, inputs.DefinePathway(**{
         "provider_id": first.scope, "title": "Certificate", "components":
-        programmes[first.scope], "min_ects": None, "min_components": 2}))["id"]
-    body_id = run(commands.register_provider(qa, {
+        programmes[first.scope], "min_ects": None, "min_components": 2})))["id"]
+    body_id = run(commands.register_provider(qa, inputs.RegisterProvider(**{
         "name": "Recognition Board", "country": "GE", "kind": "recognition_body",
-        "legal_identifier": None}))["id"]
+        "legal_identifier": None})))["id"]
     recogniser = Actor("recogniser-1", "recognition_body", body_id)
 
     def enrol() -> None:
-        learner = run(commands.enrol_learner(first, ledger.vault, {
+        learner = run(commands.enrol_learner(first, inputs.PersonalDetails(**{
             "given_name": "Nino", "family_name": f"L{len(history.learners)}",
-            "birth_date": "2000-01-01", "national_id": uuid.uuid4().hex[:11]}))
+            "birth_date": "2000-01-01", "national_id": uuid.uuid4().hex[:11]})))
         if learner:
             history.learners.append(learner["id"])
 
     def issue() -> None:
         actor = rng.choice(providers)
-        body = run(commands.issue_credential(actor, {
+        body = run(commands.issue_credential(actor, inputs.IssueCredential(**{
             "learner_id": rng.choice(history.live_learners()),
             "microcredential_id": rng.choice(programmes[actor.scope]),
             "awarded_on": f"2025-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
-            "grade": rng.choice("ABC"), "assessment": None}))
+            "grade": rng.choice("ABC"), "assessment": None})))
         if body:
             history.credentials.append((body["id"], actor))
 
@@ -111,10 +111,10 @@ def write_history(ledger: Ledger, steps: int = 300, seed: int = 5) -> History:
             return
         action = rng.choice(allowed)
         if action == "correct":
-            run(commands.correct_credential(actor, ledger.database, credential_id,
-                                            {"grade": rng.choice("ABCD")}, "regraded"))
+            run(commands.correct_credential(actor, credential_id, inputs.Correction(
+                "regraded", grade=rng.choice("ABCD"))))
         else:
-            run(commands.change_status(actor, ledger.database, credential_id, action, action))
+            run(commands.change_status(actor, credential_id, action, action))
 
     def stack() -> None:
         learner = rng.choice(history.live_learners())
@@ -124,22 +124,22 @@ def write_history(ledger: Ledger, steps: int = 300, seed: int = 5) -> History:
                         and c["kind"] == "credential"}
         mine = list(by_programme.values())
         if len(mine) >= 2:
-            body = run(commands.stack_credentials(first, {
+            body = run(commands.stack_credentials(first, inputs.StackCredentials(**{
                 "learner_id": learner, "pathway_id": pathway, "component_ids": mine[:2],
-                "awarded_on": "2025-10-01"}))
+                "awarded_on": "2025-10-01"})))
             if body:
                 history.credentials.append((body["id"], first))
 
     def recognise() -> None:
         credential_id, _ = rng.choice(history.credentials)
-        run(commands.record_recognition(recogniser, ledger.database, {
+        run(commands.record_recognition(recogniser, inputs.RecordRecognition(**{
             "credential_id": credential_id, "decision": "recognised", "toward": "BSc",
-            "ects_recognised": None, "decided_on": "2025-11-01", "reference": None}))
+            "ects_recognised": None, "decided_on": "2025-11-01", "reference": None})))
 
     def erase() -> None:
         if len(history.erased) < 3:
             learner = rng.choice(history.live_learners())
-            if run(commands.erase_learner(admin, ledger.vault, ledger.principals, learner,
+            if run(commands.erase_learner(admin, learner,
                                           "data_subject_request")):
                 history.erased.append(learner)
 

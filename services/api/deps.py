@@ -1,6 +1,8 @@
-"""Dependencies shared by the routers: the ledger, the caller, idempotency, read positions."""
+"""Dependencies shared by the routers: the ledger, the caller, read positions, and `Writer`,
+the one dependency of every write route (caller, Idempotency-Key, request, ledger)."""
 
 import asyncio
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Query, Request
@@ -9,7 +11,7 @@ from pydantic import BaseModel
 
 from ledger import commands, read_wait
 from ledger.application import Ledger
-from ledger.committer import Idempotency
+from ledger.committer import Idempotency, Statuses
 from ledger.domain.actors import ROLES, Actor
 from services.api.responses import FastJSONResponse
 
@@ -30,9 +32,12 @@ LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 
 
 async def current_actor(
-    ledger: LedgerDep,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
+    # The ledger is read from the app, not through LedgerDep: one sub-dependency less to
+    # solve on every authenticated request.
+    ledger: Ledger = request.app.state.ledger
     actor = None
     if credentials is not None:
         known, actor = ledger.principals.cached(credentials.credentials)
@@ -49,13 +54,13 @@ CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
 async def optional_actor(
-    ledger: LedgerDep,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor | None:
     """The caller when a token is given (public endpoints that reveal more to the owner)."""
     if credentials is None:
         return None
-    return await current_actor(ledger, credentials)
+    return await current_actor(request, credentials)
 
 
 OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
@@ -90,9 +95,39 @@ def idempotency(actor: Actor, key: str | None, request: Request, body: object
     return ledger.idempotency(actor, key, request.method, request.url.path, body)
 
 
-async def write(ledger: Ledger, run: commands.Run, actor: Actor, key: str | None,
-                request: Request, body: BaseModel) -> FastJSONResponse:
-    """Run one command through the group committer and answer with its outcome."""
-    fields = body.model_dump(mode="json")
-    outcome = await ledger.execute(run, idempotency(actor, key, request, fields))
-    return FastJSONResponse(outcome.body, status_code=outcome.status)
+CREATED = Statuses(201)
+_POLICIES = {200: Statuses(200), 201: CREATED}
+
+
+@dataclass(slots=True)
+class Writes:
+    """What a write route needs, as one dependency: the ledger, the caller, the request and
+    its Idempotency-Key. The route builds the command from its body's typed input and states
+    its own status codes; `run` sends the command through the group committer with that status
+    policy (stored with the answer, so a retry gets exactly the first status and body)."""
+    ledger: Ledger
+    actor: Actor
+    request: Request
+    key: str | None
+
+    def idempotency(self, body: object) -> Idempotency | None:
+        """What the Idempotency-Key binds: this request's method, path and `body` (fields)."""
+        return idempotency(self.actor, self.key, self.request, body)
+
+    async def run(self, command: commands.Run, body: BaseModel | None,
+                  status: int | Statuses = 200) -> FastJSONResponse:
+        """Answer with the command's outcome under `status` (a code, or Statuses(created,
+        found) when it depends on whether the command created something)."""
+        policy = status if isinstance(status, Statuses) else (
+            _POLICIES.get(status) or Statuses(status))
+        bound = self.idempotency(body.model_dump(mode="json")) if self.key and body else None
+        outcome = await self.ledger.execute(command, bound, policy)
+        return FastJSONResponse(outcome.body, status_code=outcome.status)
+
+
+async def writes(request: Request, actor: CurrentActor,
+                 key: IdempotencyKeyHeader = None) -> Writes:
+    return Writes(request.app.state.ledger, actor, request, key)
+
+
+Writer = Annotated[Writes, Depends(writes)]

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from ledger import inputs
 from ledger.domain.learner import ERASURE_GROUNDS
 from ledger.domain.status import STATUSES
 from services.api.examples import example
@@ -60,6 +61,9 @@ class ProviderIn(Body):
     kind: ProviderKind  # type: ignore[valid-type]
     legal_identifier: Text | None = None
 
+    def to_input(self) -> inputs.RegisterProvider:
+        return inputs.RegisterProvider(**self.fields())
+
 
 class AccreditationIn(Body):
     model_config = ConfigDict(json_schema_extra=example("AccreditationIn"))
@@ -69,12 +73,19 @@ class AccreditationIn(Body):
     scope: Text | None = None
     decision_reference: Text | None = None
 
+    def to_input(self) -> inputs.Accreditation:
+        return inputs.Accreditation(**self.fields())
+
 
 class WithdrawalIn(Body):
     model_config = ConfigDict(json_schema_extra=example("WithdrawalIn"))
 
     reason: Text
     effective_on: date
+
+    def to_input(self) -> inputs.ProgrammeDecision:
+        """A programme's withdrawal (an accreditation's takes reason and date as they are)."""
+        return inputs.ProgrammeDecision("withdraw", **self.fields())
 
 
 class MicroCredentialIn(Body):
@@ -96,6 +107,11 @@ class MicroCredentialIn(Body):
     language: Annotated[str, StringConstraints(pattern=LANGUAGE_TAG)] | None = None
     isced_f: Annotated[str, StringConstraints(pattern=r"^[0-9]{2,4}$")] | None = None
 
+    def to_input(self) -> tuple[str, inputs.Specification]:
+        """The provider and the specification it files (recorded as filed)."""
+        specification = self.fields()
+        return specification.pop("provider_id"), specification
+
 
 class ApprovalIn(Body):
     model_config = ConfigDict(json_schema_extra=example("ApprovalIn"))
@@ -103,11 +119,18 @@ class ApprovalIn(Body):
     review_due: date
     approved_on: date | None = None
 
+    def to_input(self) -> inputs.ProgrammeDecision:
+        return inputs.ProgrammeDecision("approve", **self.fields())
+
 
 class ReasonIn(Body):
     model_config = ConfigDict(json_schema_extra=example("ReasonIn"))
 
     reason: Text
+
+    def to_input(self) -> inputs.ProgrammeDecision:
+        """A programme's rejection (a status change takes the reason as it is)."""
+        return inputs.ProgrammeDecision("reject", reason=self.reason)
 
 
 class SharingIn(Body):
@@ -124,6 +147,9 @@ class PathwayIn(Body):
     min_ects: Amount | None = None
     min_components: Annotated[int, Field(ge=1, le=1000, strict=True)] | None = None
 
+    def to_input(self) -> inputs.DefinePathway:
+        return inputs.DefinePathway(**self.fields())
+
 
 class LearnerIn(Body):
     model_config = ConfigDict(json_schema_extra=example("LearnerIn"))
@@ -136,6 +162,9 @@ class LearnerIn(Body):
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
                                             max_length=254)] | None = None
 
+    def to_input(self) -> inputs.PersonalDetails:
+        return inputs.PersonalDetails(**self.fields())
+
 
 class CredentialIn(Body):
     model_config = ConfigDict(json_schema_extra=example("CredentialIn"))
@@ -145,6 +174,9 @@ class CredentialIn(Body):
     awarded_on: date
     grade: Annotated[str, StringConstraints(max_length=100)] | None = None
     assessment: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+    def to_input(self) -> inputs.IssueCredential:
+        return inputs.IssueCredential(**self.fields())
 
 
 class BulkIn(BaseModel):
@@ -161,8 +193,8 @@ class CorrectionIn(Body):
     grade: Annotated[str, StringConstraints(max_length=100)] | None = None
     assessment: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
-    def changes(self) -> dict:
-        return {k: v for k, v in self.fields().items() if k != "reason" and v is not None}
+    def to_input(self) -> inputs.Correction:
+        return inputs.Correction(**self.fields())
 
 
 class StackIn(Body):
@@ -172,6 +204,9 @@ class StackIn(Body):
     pathway_id: Id
     component_ids: Annotated[list[Id], Field(min_length=1, max_length=50)]
     awarded_on: date
+
+    def to_input(self) -> inputs.StackCredentials:
+        return inputs.StackCredentials(**self.fields())
 
 
 class RecognitionIn(Body):
@@ -184,6 +219,9 @@ class RecognitionIn(Body):
                                             allow_inf_nan=False)] | None = None
     decided_on: date | None = None
     reference: Text | None = None
+
+    def to_input(self) -> inputs.RecordRecognition:
+        return inputs.RecordRecognition(**self.fields())
 
 
 class ErasureIn(Body):

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
+from ledger.inputs import CreateShareLink, GrantAccess
 from services.api.schemas import Body, Id
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -18,6 +19,9 @@ class GrantIn(Body):
     note: Note | None = Field(None, description="the learner's own words (kept outside the "
                               "events, erased with the learner)")
 
+    def to_input(self, learner_id: str) -> GrantAccess:
+        return GrantAccess(learner_id, self.grantee_id, self.until, self.note)
+
 
 class ShareLinkIn(Body):
     credential_ids: list[Id] | None = Field(
@@ -25,6 +29,9 @@ class ShareLinkIn(Body):
         description="the credentials the link shows; absent or null: the whole record (CLR)")
     audience: Label = Field(description="who the link is for, in the learner's words")
     expires_at: AwareDatetime = Field(description="RFC 3339 instant; at most a year ahead")
+
+    def to_input(self, learner_id: str) -> CreateShareLink:
+        return CreateShareLink(learner_id, self.credential_ids, self.audience, self.expires_at)
 
 
 class GrantOut(BaseModel):

@@ -87,8 +87,7 @@ async def create_share_link(request: Request, ledger: LedgerDep, actor: SignedIn
 @router.post("/share-links/{link_id}/revoke")
 async def revoke_share_link(link_id: Id, ledger: LedgerDep, actor: SignedIn, _: CsrfChecked):
     learner_id = learner_of(actor)
-    await ledger.execute(commands.revoke_share_link(actor, ledger.share_links, learner_id,
-                                                    link_id, ledger.now()))
+    await ledger.execute(commands.revoke_share_link(actor, learner_id, link_id, ledger.now()))
     return RedirectResponse("/me/share-links", status_code=303)
 
 
@@ -120,8 +119,7 @@ async def grant_access(request: Request, ledger: LedgerDep, actor: SignedIn, _: 
         body = GrantIn(grantee_id=fields["grantee_id"],
                        until=end_of(ledger, fields["until_on"]), note=fields["note"] or None)
         outcome = await ledger.execute(commands.grant_access(
-            actor, ledger.share_links, learner_id, body.grantee_id, body.until, body.note,
-            ledger.now()))
+            actor, body.to_input(learner_id), ledger.now()))
     except (ValidationError, ValueError, LedgerError) as error:
         detail = (first_error(error) if isinstance(error, ValidationError)
                   else getattr(error, "detail", str(error)))

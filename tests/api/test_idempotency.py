@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from ledger.committer import Outcome
+from ledger.store import side_tables
 from tests.helpers import (
     Post,
     accredited_provider,
@@ -58,6 +59,42 @@ def test_a_retried_enrolment_returns_the_first_answer_and_appends_nothing(api):
     assert count_events(api.ledger) == events
 
 
+def test_a_keyed_enrolment_of_someone_enrolled_answers_200_and_its_retry_200_again(api):
+    """The route's status policy (created 201, found 200) travels with the command and is
+    stored with the answer: the retry does not turn the 200 into the route's 201."""
+    world = build_world(api)
+    body = {"given_name": "ლევან", "family_name": "გოგიჩაიშვილი", "birth_date": "1998-02-03",
+            "national_id": uuid.uuid4().hex[:11]}
+    enrolled = world.provider.post("/v1/learners", body)
+    assert enrolled.status_code == 201, enrolled.text
+    key = f"enrol-again-{uuid.uuid4()}"
+    found = world.provider.post("/v1/learners", body, key=key)
+    assert (found.status_code, found.json()["id"]) == (200, enrolled.json()["id"])
+    again = world.provider.post("/v1/learners", body, key=key)
+    assert (again.status_code, again.json()) == (200, found.json())
+
+
+def test_an_answer_stored_by_an_earlier_release_replays_exactly_as_stored(api):
+    """A stored row (status and body, as releases before typed outcomes wrote them) is the
+    answer to its retry, whatever the route's status policy says today: 202 here, a code the
+    route never answers itself."""
+    world = build_world(api)
+    body = {"learner_id": world.learner_id, "microcredential_id": world.programme_id,
+            "awarded_on": "2025-03-01", "grade": "A", "assessment": None}
+    actor = api.ledger.principals.authenticate(world.provider.token)
+    key = f"earlier-{uuid.uuid4()}"
+    bound = api.ledger.idempotency(actor, key, "POST", "/v1/credentials", body)
+    stored = {"id": str(uuid.uuid4()), "learner_id": world.learner_id, "status": "active",
+              "position": 7}
+    with api.ledger.database.transaction() as cursor:
+        side_tables.record_response(cursor, actor.principal_id, key, bound.request_hash, 202,
+                                    stored)
+    issued = count_events(api.ledger, "CredentialIssued")
+    replay = world.provider.post("/v1/credentials", body, key=key)
+    assert (replay.status_code, replay.json()) == (202, stored)
+    assert count_events(api.ledger, "CredentialIssued") == issued
+
+
 def test_the_same_key_with_a_different_body_is_refused_with_422(api):
     world = build_world(api)
     key = f"issue-{uuid.uuid4()}"
@@ -91,7 +128,7 @@ class HeldCommitter:
     def _hold(self, _uow) -> Outcome:
         self.holding.set()
         assert self.release.wait(60), "the test never released the committer"
-        return Outcome(200, {})
+        return Outcome({})
 
     def wait_for_queued(self, count: int) -> None:
         deadline = time.monotonic() + 30

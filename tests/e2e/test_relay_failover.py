@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ledger import commands
+from ledger import commands, inputs
 from ledger.bootstrap import bootstrap
 from ledger.config import Settings
 from ledger.domain.actors import Actor
@@ -66,9 +66,9 @@ def register_providers(settings: Settings, count: int) -> int:
     ledger = bootstrap(settings, run_projections=False)
     try:
         for i in range(count):
-            ledger.execute_sync(commands.register_provider(QA, {
+            ledger.execute_sync(commands.register_provider(QA, inputs.RegisterProvider(**{
                 "name": f"College {i}", "country": "GE", "kind": "vocational",
-                "legal_identifier": None}))
+                "legal_identifier": None})))
         return ledger.app.recorder.max_notification_id()
     finally:
         ledger.close()

@@ -3,7 +3,7 @@ group commits from several writers, and migrated once for a store that predates 
 
 from collections import Counter
 
-from ledger import commands
+from ledger import commands, inputs
 from ledger.application import Ledger
 from ledger.bootstrap import bootstrap
 from ledger.config import Settings
@@ -26,14 +26,14 @@ def _event_positions(ledger: Ledger) -> list[int]:
 
 def _issue_many(ledger: Ledger, seeded: Seeded, learners: int, each: int):
     def run() -> int:
-        ids = [ledger.execute_sync(commands.enrol_learner(seeded.provider, ledger.vault, {
-            "given_name": "Tamar", "family_name": "Kobakhidze", "birth_date": "2000-02-02"}))
-            .body["id"] for _ in range(learners)]
-        futures = [ledger.submit(commands.issue_credential(seeded.provider, {
-            "learner_id": learner, "microcredential_id": seeded.programme_id,
-            "awarded_on": "2025-05-01", "grade": None, "assessment": None}))
+        person = inputs.PersonalDetails(given_name="Tamar", family_name="Kobakhidze",
+                                        birth_date="2000-02-02")
+        ids = [ledger.execute_sync(commands.enrol_learner(seeded.provider, person)).body["id"]
+               for _ in range(learners)]
+        futures = [ledger.submit(commands.issue_credential(seeded.provider, inputs.IssueCredential(
+            learner_id=learner, microcredential_id=seeded.programme_id, awarded_on="2025-05-01")))
             for _ in range(each) for learner in ids]
-        return sum(1 for f in futures if f.result(timeout=60).status == 201)
+        return sum(1 for f in futures if f.result(timeout=60).created)
     return run
 
 

@@ -15,7 +15,7 @@ import orjson
 import pytest
 from jsonschema import Draft202012Validator
 
-from ledger import commands, event_schemas
+from ledger import commands, event_schemas, inputs
 from ledger.audit.replay import diff
 from ledger.bootstrap import bootstrap, projections
 from ledger.domain import catalogue
@@ -110,10 +110,10 @@ def test_a_store_with_module_path_topics_replays_to_the_same_read_models(
     # New events go under the catalogue's topics, beside the old ones, in the same chain.
     ledger = bootstrap(old)
     try:
-        written = ledger.execute_sync(commands.register_provider(Actor("qa", "qa_body"), {
-            "name": "Batumi State Maritime Academy", "country": "GE",
-            "kind": "higher_education", "legal_identifier": None}))
-        assert written.status == 201
+        written = ledger.execute_sync(commands.register_provider(
+            Actor("qa", "qa_body"),
+            inputs.RegisterProvider("Batumi State Maritime Academy", "GE", "higher_education")))
+        assert written.created
         ledger.wait_for(ledger.events.head())
         newest = [row for batch in ledger.events.rows(after=ledger.events.head() - 1)
                   for row in batch]

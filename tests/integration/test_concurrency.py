@@ -5,12 +5,13 @@ import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
 
-from ledger import commands
+from ledger import commands, inputs
 from ledger.application import Ledger
 from ledger.bootstrap import bootstrap
 from ledger.committer import Outcome
@@ -46,7 +47,7 @@ class Gate:
     def run(self, uow: UnitOfWork) -> Outcome:
         self.entered.set()
         assert self.release.wait(WAIT), "gate never released"
-        return Outcome(200, {})
+        return Outcome({})
 
     def hold(self, ledger: Ledger) -> Future:
         future = ledger.submit(self.run)
@@ -91,9 +92,9 @@ def test_two_revocations_in_one_batch_let_only_the_first_pass(ledger):
     revoked = count_events(ledger, "CredentialRevoked")
     gate = Gate()
     held = gate.hold(ledger)
-    first = ledger.submit(commands.change_status(actor, ledger.database, credential_id,
+    first = ledger.submit(commands.change_status(actor, credential_id,
                                                  "revoke", "first"))
-    second = ledger.submit(commands.change_status(actor, ledger.database, credential_id,
+    second = ledger.submit(commands.change_status(actor, credential_id,
                                                   "revoke", "second"))
     gate.release.set()
 
@@ -108,10 +109,10 @@ def test_two_revocations_in_consecutive_batches_let_only_the_first_pass(ledger):
     actor = world["provider"]
     credential_id = world["credentials"][0]
     revoked = count_events(ledger, "CredentialRevoked")
-    first = ledger.submit(commands.change_status(actor, ledger.database, credential_id,
+    first = ledger.submit(commands.change_status(actor, credential_id,
                                                  "revoke", "first"))
     assert first.result(WAIT).body["status"] == "revoked"
-    second = ledger.submit(commands.change_status(actor, ledger.database, credential_id,
+    second = ledger.submit(commands.change_status(actor, credential_id,
                                                   "revoke", "second"))
     assert isinstance(_error(second), RuleViolation)
     assert count_events(ledger, "CredentialRevoked") == revoked + 1
@@ -121,18 +122,18 @@ def test_a_failing_command_does_not_fail_the_rest_of_its_batch(ledger):
     world = _seed(ledger)
     actor = world["provider"]
     revoked, active = world["credentials"][:2]
-    ledger.execute_sync(commands.change_status(actor, ledger.database, revoked, "revoke", "x"))
+    ledger.execute_sync(commands.change_status(actor, revoked, "revoke", "x"))
     gate = Gate()
     gate.hold(ledger)
-    refused = ledger.submit(commands.change_status(actor, ledger.database, revoked, "revoke",
+    refused = ledger.submit(commands.change_status(actor, revoked, "revoke",
                                                    "again"))
     issued = ledger.submit(commands.issue_credential(actor, world["item"]))
-    suspended = ledger.submit(commands.change_status(actor, ledger.database, active, "suspend",
+    suspended = ledger.submit(commands.change_status(actor, active, "suspend",
                                                      "check"))
     gate.release.set()
 
     assert isinstance(_error(refused), RuleViolation)
-    assert issued.result(WAIT).status == 201
+    assert issued.result(WAIT).created
     assert suspended.result(WAIT).body["status"] == "suspended"
     record = ledger.app.repository.get(uuid.UUID(world["learner_id"]))
     assert record.credentials[issued.result().body["id"]].status == "active"
@@ -281,7 +282,8 @@ def test_a_batch_that_conflicts_with_another_writer_fails_only_the_stale_command
     actor = world["provider"]
     learner = world["learner_id"]
     other_learner = pg_ledger.execute_sync(
-        commands.enrol_learner(actor, pg_ledger.vault, {"given_name": "გიორგი"})).body["id"]
+        commands.enrol_learner(actor, inputs.PersonalDetails(
+            given_name="გიორგი", family_name="ბერიძე", birth_date="2001-01-01"))).body["id"]
     x = world["credentials"][0]
     revoked = count_events(pg_ledger, "CredentialRevoked")
     # Ledger B loads the learner into its cache by writing to it.
@@ -290,22 +292,22 @@ def test_a_batch_that_conflicts_with_another_writer_fails_only_the_stale_command
     outer, inner = Gate(), Gate()
     outer.hold(other_ledger)
     queued = [other_ledger.submit(inner.run)]
-    revoke = other_ledger.submit(commands.change_status(actor, other_ledger.database, x,
+    revoke = other_ledger.submit(commands.change_status(actor, x,
                                                         "revoke", "through B"))
     same_learner = other_ledger.submit(commands.issue_credential(actor, world["item"]))
     other = other_ledger.submit(commands.issue_credential(
-        actor, {**world["item"], "learner_id": other_learner}))
+        actor, replace(world["item"], learner_id=other_learner)))
     outer.release.set()
     # B's next batch (inner gate, revoke, two issues) has started; A writes meanwhile.
     assert inner.entered.wait(WAIT)
-    pg_ledger.execute_sync(commands.change_status(actor, pg_ledger.database, x, "revoke",
+    pg_ledger.execute_sync(commands.change_status(actor, x, "revoke",
                                                   "through A"))
     inner.release.set()
 
     assert queued[0].result(WAIT).status == 200
     assert isinstance(_error(revoke), RuleViolation | Conflict), _error(revoke)
-    assert same_learner.result(WAIT).status == 201
-    assert other.result(WAIT).status == 201
+    assert same_learner.result(WAIT).created
+    assert other.result(WAIT).created
     record = pg_ledger.app.repository.get(uuid.UUID(learner))
     assert record.credentials[x].status == "revoked"
     assert same_learner.result().body["id"] in record.credentials
@@ -323,7 +325,7 @@ def test_a_write_that_keeps_losing_to_another_writer_is_a_409_conflict(pg_ledger
     issued_before = count_events(pg_ledger, "CredentialIssued")
     suspended_before = count_events(pg_ledger, "CredentialSuspended")
     attempts: list[Gate] = [Gate(), Gate()]
-    suspend = commands.change_status(actor, other_ledger.database, y, "suspend", "slow")
+    suspend = commands.change_status(actor, y, "suspend", "slow")
     calls = []
 
     def slow_suspend(uow: UnitOfWork) -> Outcome:
@@ -389,7 +391,7 @@ def test_one_idempotency_key_sent_to_two_ledgers_at_once_appends_one_event(pg_le
     actor = world["provider"]
     issued_before = count_events(pg_ledger, "CredentialIssued")
     key = pg_ledger.idempotency(actor, f"k-{uuid.uuid4()}", "POST", "/v1/credentials",
-                                world["item"])
+                                inputs.fields(world["item"]))
 
     outer, inner = Gate(), Gate()
     outer.hold(other_ledger)
@@ -411,8 +413,8 @@ def test_one_idempotency_key_sent_to_two_ledgers_at_once_appends_one_event(pg_le
 def _seed(ledger: Ledger) -> dict[str, Any]:
     seeded = seed_ledger(ledger)
     # The seed revokes its second credential; issue two fresh active ones to race over.
-    item = {"learner_id": seeded.learner_id, "microcredential_id": seeded.programme_id,
-            "awarded_on": "2025-03-01", "grade": None, "assessment": None}
+    item = inputs.IssueCredential(learner_id=seeded.learner_id,
+                                  microcredential_id=seeded.programme_id, awarded_on="2025-03-01")
     fresh = [ledger.execute_sync(commands.issue_credential(seeded.provider, item)).body["id"]
              for _ in range(2)]
     return {"provider": seeded.provider, "learner_id": seeded.learner_id,

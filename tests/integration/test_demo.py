@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ledger import cli, commands
+from ledger import cli, commands, inputs
 from ledger.application import Ledger
 from ledger.bootstrap import bootstrap
 from ledger.config import Settings
@@ -114,9 +114,9 @@ def test_demo_seeds_a_realistic_register_once(ledger: Ledger) -> None:
 
 def test_demo_refuses_any_store_with_events(ledger: Ledger) -> None:
     qa = Actor("qa", "qa_body")
-    ledger.execute_sync(commands.register_provider(qa, {
+    ledger.execute_sync(commands.register_provider(qa, inputs.RegisterProvider(**{
         "name": "Ilia State University", "country": "GE", "kind": "higher_education",
-        "legal_identifier": None}))
+        "legal_identifier": None})))
     with pytest.raises(StoreNotEmpty):
         seed_demo(ledger)
     assert ledger.app.recorder.max_notification_id() == 1
@@ -128,9 +128,9 @@ def test_demo_command_exits_non_zero_on_a_used_store(tmp_path: Path,
     monkeypatch.setenv("LEDGER_MASTER_KEY", base64.b64encode(os.urandom(32)).decode())
     used = bootstrap(Settings(data_dir=tmp_path), run_projections=False)
     try:
-        used.execute_sync(commands.register_provider(Actor("qa", "qa_body"), {
-            "name": "Batumi State Maritime Academy", "country": "GE",
-            "kind": "higher_education", "legal_identifier": None}))
+        used.execute_sync(commands.register_provider(
+            Actor("qa", "qa_body"),
+            inputs.RegisterProvider("Batumi State Maritime Academy", "GE", "higher_education")))
     finally:
         used.close()
     result = CliRunner().invoke(cli.app, ["demo", "--data-dir", str(tmp_path)])

@@ -123,12 +123,12 @@ def test_rows_still_catching_up_after_the_settled_position_are_in_flight_not_dif
     seeded = seed_ledger(ledger)
     credential = seeded.credential_ids[0]
     suspended = ledger.execute_sync(commands.change_status(
-        seeded.provider, ledger.database, credential, "suspend", "inquiry")).body["position"]
+        seeded.provider, credential, "suspend", "inquiry")).body["position"]
     ledger.wait_for(suspended)
     behind = ledger.database.query_one("SELECT doc FROM rm_transcripts WHERE key = ?",
                                        (credential,))["doc"]
     reinstated = ledger.execute_sync(commands.change_status(
-        seeded.provider, ledger.database, credential, "reinstate", "cleared")).body["position"]
+        seeded.provider, credential, "reinstate", "cleared")).body["position"]
     ledger.wait_for(reinstated)
     ledger.runner.stop()
     plant(ledger, "rm_transcripts", "UPDATE {table} SET doc = ?, position = ? WHERE key = ?",

@@ -11,7 +11,7 @@ import orjson
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from ledger import commands
+from ledger import commands, inputs
 from ledger.domain.actors import Actor
 from ledger.kafka import consumer_factory, ensure_topics, idempotent_producer
 from ledger.projections import wire
@@ -29,12 +29,12 @@ def topics(kafka_bootstrap: str) -> str:
 
 
 def stored_envelopes(ledger) -> list:
-    provider = ledger.execute_sync(commands.register_provider(QA, {
+    provider = ledger.execute_sync(commands.register_provider(QA, inputs.RegisterProvider(**{
         "name": "Telavi State University", "country": "GE", "kind": "higher_education",
-        "legal_identifier": None})).body["id"]
-    ledger.execute_sync(commands.accredit_provider(QA, provider, {
+        "legal_identifier": None}))).body["id"]
+    ledger.execute_sync(commands.accredit_provider(QA, provider, inputs.Accreditation(**{
         "valid_from": "2021-01-01", "valid_until": "2029-12-31", "scope": None,
-        "decision_reference": None}))
+        "decision_reference": None})))
     transcoder = ledger.app.mapper.transcoder
     return [from_stored(transcoder, n) for n in ledger.app.recorder.select_notifications(0, 100)]
 

@@ -161,8 +161,8 @@ def test_a_projector_transaction_blocked_on_the_switch_writes_into_the_new_table
 @pytest.mark.parametrize("name", ["transcripts", "register", "status"])
 def test_a_rebuilt_model_keeps_its_table_indexes_and_position(ledger, name):
     seeded = seed_ledger(ledger)
-    ledger.execute_sync(commands.change_status(seeded.provider, ledger.database,
-                                               seeded.credential_ids[0], "suspend", "x"))
+    ledger.execute_sync(commands.change_status(seeded.provider, seeded.credential_ids[0],
+                                               "suspend", "x"))
     ledger.wait_for(ledger.events.head())
     before = {row["key"]: row["doc"] for row in
               ledger.database.query(f"SELECT key, doc FROM rm_{name}")}

@@ -2,7 +2,7 @@
 trigram search (PostgreSQL GIN, SQLite FTS5) finds the same entries after it, and entries
 written after it; the planner walks the listing index."""
 
-from ledger import commands
+from ledger import commands, inputs
 from ledger.application import Ledger
 from ledger.projections.rebuild import ShadowRebuild
 from ledger.register_search import ProgrammeFilters
@@ -13,8 +13,9 @@ def add_programme(ledger: Ledger, seeded, title: str) -> str:
     run = ledger.execute_sync
     programme_id = run(commands.submit_programme(seeded.provider, seeded.provider_id,
                                                  {**PROGRAMME, "title": title})).body["id"]
-    run(commands.decide_programme(seeded.qa, programme_id, "approve",
-                                  {"approved_on": "2025-01-15", "review_due": "2027-12-31"}))
+    run(commands.decide_programme(seeded.qa, programme_id,
+            inputs.ProgrammeDecision("approve", approved_on="2025-01-15",
+                                     review_due="2027-12-31")))
     return programme_id
 
 

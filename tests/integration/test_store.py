@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 
-from ledger import commands
+from ledger import commands, inputs
 from ledger.application import Ledger
 from ledger.config import Settings
 from ledger.domain.errors import InvalidRequest, RuleViolation
@@ -212,11 +212,11 @@ def test_enrolling_a_known_national_id_again_returns_the_same_learner(ledger):
     # The same person: the name in capitals (Georgian Mtavruli) and lower case, with spaces,
     # the national id in full-width characters.
     again = ledger.execute_sync(commands.enrol_learner(
-        seeded.provider, ledger.vault,
-        {"given_name": f"  {PERSONAL['given_name'].upper()} ",
-         "family_name": PERSONAL["family_name"].lower(), "birth_date": PERSONAL["birth_date"],
-         "national_id": fullwidth(NATIONAL_ID)}))
-    assert again.status == 200
+        seeded.provider, inputs.PersonalDetails(
+            given_name=f"  {PERSONAL['given_name'].upper()} ",
+            family_name=PERSONAL["family_name"].lower(), birth_date=PERSONAL["birth_date"],
+            national_id=fullwidth(NATIONAL_ID))))
+    assert not again.created
     assert again.body["id"] == seeded.learner_id
     assert count_events(ledger) == before
     assert count_events(ledger, "Enrolled") == 1
@@ -231,7 +231,7 @@ def test_a_known_national_id_with_other_details_is_refused_without_revealing_the
     before = count_events(ledger)
     with pytest.raises(RuleViolation) as refused:
         ledger.execute_sync(commands.enrol_learner(
-            seeded.provider, ledger.vault, {**PERSONAL, **changed}))
+            seeded.provider, inputs.PersonalDetails(**{**PERSONAL, **changed})))
     assert seeded.learner_id not in str(refused.value)
     assert count_events(ledger) == before
 
@@ -291,7 +291,7 @@ def enrol_with_key(ledger, seeded, key_name: str, national_id: str) -> tuple:
     body = {**PERSONAL, "national_id": national_id}
     key = ledger.idempotency(seeded.provider, key_name, "POST", "/v1/learners", body)
     return key, body, ledger.submit(
-        commands.enrol_learner(seeded.provider, ledger.vault, body), key).result()
+        commands.enrol_learner(seeded.provider, inputs.PersonalDetails(**body)), key).result()
 
 
 def test_an_enrolments_idempotency_record_holds_a_keyed_digest_not_a_plain_hash(ledger):
@@ -319,15 +319,15 @@ def test_a_retry_of_a_request_recorded_with_a_plain_digest_still_matches(ledger)
     other = ledger.idempotency(seeded.provider, "enrol-legacy", "POST", "/v1/learners",
                                {**body, "given_name": "სხვა"})
     with pytest.raises(InvalidRequest):
-        ledger.submit(commands.enrol_learner(seeded.provider, ledger.vault, body),
+        ledger.submit(commands.enrol_learner(seeded.provider, inputs.PersonalDetails(**body)),
                       other).result()
 
 
 def test_a_principals_scope_must_name_an_organisation_of_its_kind_or_a_learner(ledger):
     seeded = seed_ledger(ledger)
-    body = ledger.execute_sync(commands.register_provider(seeded.qa, {
+    body = ledger.execute_sync(commands.register_provider(seeded.qa, inputs.RegisterProvider(**{
         "name": "Recognition Office", "country": "GE", "kind": "recognition_body",
-        "legal_identifier": None})).body["id"]
+        "legal_identifier": None}))).body["id"]
     for role, scope in (("provider", seeded.provider_id), ("recognition_body", body),
                         ("learner", seeded.learner_id)):
         actor, _ = ledger.create_principal(role, scope, None)

@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ledger import commands
+from ledger import commands, inputs
 from ledger.audit.replay import diff
 from ledger.bootstrap import bootstrap
 from ledger.config import Settings
@@ -154,10 +154,10 @@ def test_a_store_of_the_previous_release_upgrades_in_place(
         assert diff(ledger).differences == []
         assert _count(old, REMADE) >= register_rows > 0  # rebuilt (pathways may be new)
         assert ledger.public_register.count_providers() > 0  # searched in the new columns
-        written = ledger.execute_sync(commands.register_provider(Actor("qa", "qa_body"), {
-            "name": "Batumi State Maritime Academy", "country": "GE",
-            "kind": "higher_education", "legal_identifier": None}))
-        assert written.status == 201
+        written = ledger.execute_sync(commands.register_provider(
+            Actor("qa", "qa_body"),
+            inputs.RegisterProvider("Batumi State Maritime Academy", "GE", "higher_education")))
+        assert written.created
         assert ledger.audit.verify().ok
     finally:
         ledger.close()

@@ -1,6 +1,7 @@
 """The code's import structure (grimp's graph of every import, type-only ones included): no
-circle in `ledger` and `services`, no import from a lower layer back up, and a domain that
-imports only the standard library and `eventsourcing.domain`."""
+circle in `ledger` and `services`, no import from a lower layer back up, a domain that
+imports only the standard library and `eventsourcing.domain`, and a use-case boundary: no
+HTTP route or page reaches into the store or the vault."""
 
 import ast
 import sys
@@ -25,7 +26,8 @@ LAYERS = [
     ["ledger.projections", "ledger.unit_of_work", "ledger.document_limits"],
     ["ledger.store", "ledger.canonical_pool"],
     ["ledger.signing"],
-    ["ledger.config", "ledger.standards", "ledger.issuers", "ledger.event_schemas"],
+    ["ledger.config", "ledger.standards", "ledger.issuers", "ledger.event_schemas",
+     "ledger.inputs"],
     ["ledger.domain", "ledger.urls", "ledger.calendar", "ledger.metrics", "ledger.kafka",
      "ledger.health", "ledger.logs", "ledger.status_permutation"],
 ]
@@ -141,3 +143,57 @@ def test_the_domain_imports_only_the_standard_library_and_eventsourcing_domain()
                             and not (name == "ledger.domain" or name.startswith("ledger.domain.")))
                for file, names in imports.items()}
     assert {file: names for file, names in foreign.items() if names} == {}
+
+
+# The worker processes wire the store themselves (each is its own composition root, started by
+# ledger.cli); everything else under services/ gets its collaborators from the ledger facade,
+# and its writes through the use cases (services/api/deps.py: Writer).
+STORE_ROOTS = ("services.projector", "services.relay", "services.exporter")
+STORE_ATTRIBUTES = {"vault", "database", "recorder"}
+
+
+def store_imports(graph: grimp.ImportGraph) -> list[str]:
+    return sorted(f"{module} -> {imported}"
+                  for module in graph.modules
+                  if module.startswith("services.") and not module.startswith(STORE_ROOTS)
+                  for imported in graph.find_modules_directly_imported_by(module)
+                  if imported == "ledger.store" or imported.startswith("ledger.store."))
+
+
+def store_reaches(source: str, where: str) -> list[str]:
+    """Attribute reads of the store, the vault or the event recorder (`ledger.vault`,
+    `ledger.database`, `ledger.app.recorder`) in one module's source."""
+    found = [node for node in ast.walk(ast.parse(source))
+             if isinstance(node, ast.Attribute) and node.attr in STORE_ATTRIBUTES]
+    return [f"{where}:{node.lineno} .{node.attr}"
+            for node in sorted(found, key=lambda n: (n.lineno, n.col_offset))]
+
+
+def test_no_service_outside_the_composition_roots_imports_the_store(graph: grimp.ImportGraph):
+    assert store_imports(graph) == []
+
+
+def test_no_route_or_page_reaches_into_the_store_or_the_vault():
+    files = [path for path in sorted((ROOT / "services").rglob("*.py"))
+             if not path.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".")
+             .startswith(STORE_ROOTS)]
+    assert len(files) >= 20
+    assert [reach for path in files
+            for reach in store_reaches(path.read_text(), path.relative_to(ROOT).as_posix())
+            ] == []
+
+
+def test_the_boundary_checks_can_fail():
+    """A route passing the vault or the database, and a service importing the store, are found."""
+    leaky = ("async def enrol(body, ledger):\n"
+             "    run = commands.enrol_learner(actor, ledger.vault, body.fields())\n"
+             "    head = ledger.app.recorder.max_notification_id()\n"
+             "    return commands.change_status(actor, ledger.database, 'x', 'revoke', 'r')\n")
+    assert store_reaches(leaky, "leaky.py") == [
+        "leaky.py:2 .vault", "leaky.py:3 .recorder", "leaky.py:4 .database"]
+    graph = grimp.ImportGraph()
+    for module in ("services.api.routers.x", "services.relay.relay", "ledger.store.vault"):
+        graph.add_module(module)
+    graph.add_import(importer="services.api.routers.x", imported="ledger.store.vault")
+    graph.add_import(importer="services.relay.relay", imported="ledger.store.vault")
+    assert store_imports(graph) == ["services.api.routers.x -> ledger.store.vault"]

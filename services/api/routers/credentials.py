@@ -1,12 +1,13 @@
 """Learners, credentials (single and bulk), their lifecycle, stacks and recognitions."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import ValidationError
 
 from ledger import commands
+from ledger.committer import Statuses
 from ledger.domain.actors import check_role
 from services.api import answers
-from services.api.deps import CurrentActor, IdempotencyKeyHeader, LedgerDep, idempotency, write
+from services.api.deps import CREATED, Writer
 from services.api.openapi import problems
 from services.api.responses import FastJSONResponse
 from services.api.schemas import (
@@ -21,6 +22,8 @@ from services.api.schemas import (
 )
 
 router = APIRouter(prefix="/v1", tags=["learners and credentials"])
+# 201 when the enrolment created a learner, 200 when it found the same person enrolled.
+ENROLLED = Statuses(created=201, found=200)
 
 
 @router.post("/learners", status_code=201, operation_id="enrol_learner",
@@ -29,44 +32,41 @@ router = APIRouter(prefix="/v1", tags=["learners and credentials"])
                        "description": "Already enrolled (same national id, name and birth "
                                       "date): their id"},
                  **problems(403, 409)})
-async def enrol_learner(body: LearnerIn, ledger: LedgerDep, actor: CurrentActor,
-                        request: Request, key: IdempotencyKeyHeader = None):
-    run = commands.enrol_learner(actor, ledger.vault, body.fields())
-    return await write(ledger, run, actor, key, request, body)
+async def enrol_learner(body: LearnerIn, writer: Writer):
+    return await writer.run(commands.enrol_learner(writer.actor, body.to_input()), body,
+                            status=ENROLLED)
 
 
 @router.post("/credentials", status_code=201, operation_id="issue_credential",
              response_model=answers.CredentialIssued, responses=problems(403, 404, 409))
-async def issue_credential(body: CredentialIn, ledger: LedgerDep, actor: CurrentActor,
-                           request: Request, key: IdempotencyKeyHeader = None):
-    return await write(ledger, commands.issue_credential(actor, body.fields()), actor, key,
-                       request, body)
+async def issue_credential(body: CredentialIn, writer: Writer):
+    return await writer.run(commands.issue_credential(writer.actor, body.to_input()), body,
+                            status=CREATED)
 
 
 @router.post("/credentials/bulk", operation_id="issue_credentials_in_bulk",
              response_model=answers.BulkIssued, responses=problems(403, 409))
-async def issue_in_bulk(body: BulkIn, ledger: LedgerDep, actor: CurrentActor,
-                        request: Request, key: IdempotencyKeyHeader = None):
+async def issue_in_bulk(body: BulkIn, writer: Writer):
+    actor = writer.actor
     check_role(actor, "provider")
     valid, invalid = [], []
     for index, item in enumerate(body.items):
         try:
-            valid.append((index, CredentialIn.model_validate(item).fields()))
+            valid.append((index, CredentialIn.model_validate(item).to_input()))
         except ValidationError as error:
             first = error.errors()[0]
             where = ".".join(str(part) for part in first["loc"])
             invalid.append({"index": index, "status": "failed",
                             "error": f"{where}: {first['msg']}"})
-    outcome = await ledger.bulk_issue(actor, valid, idempotency(actor, key, request, body.items))
+    outcome = await writer.ledger.bulk_issue(actor, valid, writer.idempotency(body.items))
     results = sorted(outcome.body["results"] + invalid, key=lambda r: r["index"])
     return FastJSONResponse({"results": results, "position": outcome.body["position"]})
 
 
 def _lifecycle(action: str):
-    async def change(credential_id: str, body: ReasonIn, ledger: LedgerDep, actor: CurrentActor,
-                     request: Request, key: IdempotencyKeyHeader = None):
-        run = commands.change_status(actor, ledger.database, credential_id, action, body.reason)
-        return await write(ledger, run, actor, key, request, body)
+    async def change(credential_id: str, body: ReasonIn, writer: Writer):
+        run = commands.change_status(writer.actor, credential_id, action, body.reason)
+        return await writer.run(run, body)
     change.__name__ = f"{action}_credential"
     return change
 
@@ -81,34 +81,27 @@ for _action in ("revoke", "suspend", "reinstate"):
 
 @router.post("/credentials/{credential_id}/correct", operation_id="correct_credential",
              response_model=answers.CredentialCorrected, responses=problems(403, 404, 409))
-async def correct_credential(credential_id: str, body: CorrectionIn, ledger: LedgerDep,
-                             actor: CurrentActor, request: Request,
-                             key: IdempotencyKeyHeader = None):
-    run = commands.correct_credential(actor, ledger.database, credential_id, body.changes(),
-                                      body.reason)
-    return await write(ledger, run, actor, key, request, body)
+async def correct_credential(credential_id: str, body: CorrectionIn, writer: Writer):
+    run = commands.correct_credential(writer.actor, credential_id, body.to_input())
+    return await writer.run(run, body)
 
 
 @router.post("/credentials/{credential_id}/share", operation_id="share_credential",
              response_model=answers.CredentialShared, responses=problems(403, 404, 409))
-async def share_credential(credential_id: str, body: SharingIn, ledger: LedgerDep,
-                           actor: CurrentActor, request: Request,
-                           key: IdempotencyKeyHeader = None):
-    run = commands.share_credential(actor, ledger.database, credential_id, body.shared)
-    return await write(ledger, run, actor, key, request, body)
+async def share_credential(credential_id: str, body: SharingIn, writer: Writer):
+    run = commands.share_credential(writer.actor, credential_id, body.shared)
+    return await writer.run(run, body)
 
 
 @router.post("/stacks", status_code=201, operation_id="stack_credentials",
              response_model=answers.CredentialsStacked, responses=problems(403, 404, 409))
-async def stack_credentials(body: StackIn, ledger: LedgerDep, actor: CurrentActor,
-                            request: Request, key: IdempotencyKeyHeader = None):
-    return await write(ledger, commands.stack_credentials(actor, body.fields()), actor, key,
-                       request, body)
+async def stack_credentials(body: StackIn, writer: Writer):
+    return await writer.run(commands.stack_credentials(writer.actor, body.to_input()), body,
+                            status=CREATED)
 
 
 @router.post("/recognitions", status_code=201, operation_id="record_recognition",
              response_model=answers.RecognitionRecorded, responses=problems(403, 404, 409))
-async def record_recognition(body: RecognitionIn, ledger: LedgerDep, actor: CurrentActor,
-                             request: Request, key: IdempotencyKeyHeader = None):
-    run = commands.record_recognition(actor, ledger.database, body.fields())
-    return await write(ledger, run, actor, key, request, body)
+async def record_recognition(body: RecognitionIn, writer: Writer):
+    return await writer.run(commands.record_recognition(writer.actor, body.to_input()), body,
+                            status=CREATED)

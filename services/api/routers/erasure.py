@@ -1,9 +1,9 @@
 """Erasure of a learner's personal data (admin only)."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from services.api import answers
-from services.api.deps import CurrentActor, IdempotencyKeyHeader, LedgerDep, idempotency
+from services.api.deps import Writer
 from services.api.openapi import problems
 from services.api.responses import FastJSONResponse
 from services.api.schemas import ErasureIn
@@ -13,14 +13,13 @@ router = APIRouter(prefix="/v1", tags=["learners and credentials"])
 
 @router.post("/learners/{learner_id}/erase", operation_id="erase_learner",
              response_model=answers.LearnerErased, responses=problems(403, 404, 409))
-async def erase_learner(learner_id: str, ledger: LedgerDep, actor: CurrentActor,
-                        request: Request, key: IdempotencyKeyHeader = None,
-                        body: ErasureIn | None = None):
+async def erase_learner(learner_id: str, writer: Writer, body: ErasureIn | None = None):
     """Destroy the learner's vault key (crypto-shredding) and record RecordErased. Their
     credentials stay, anonymous: statistics, verification and the hash chain are unchanged.
     Afterwards no response, read model, export, log line or Kafka message holds their
     personal data."""
     body = body or ErasureIn()
-    outcome = await ledger.erase(actor, learner_id, body.reason,
-                                 idempotency(actor, key, request, body.fields()))
+    # Ledger.erase runs the command, then releases the erased rows' residue in the database.
+    outcome = await writer.ledger.erase(writer.actor, learner_id, body.reason,
+                                        writer.idempotency(body.fields()))
     return FastJSONResponse(outcome.body, status_code=outcome.status)

@@ -21,7 +21,7 @@ async def healthz():
                              "description": "The store or Kafka is unreachable"}})
 def readyz(ledger: LedgerDep):
     try:
-        head = ledger.app.recorder.max_notification_id() or 0
+        head = ledger.head_position()
     except Exception as error:
         return JSONResponse({"status": "unavailable", "store": str(type(error).__name__)},
                             status_code=503)

@@ -2,12 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 
 from ledger import commands
 from ledger.application import Ledger
-from ledger.store import side_tables
-from services.api.deps import CurrentActor, IdempotencyKeyHeader, LedgerDep, MinPosition, write
+from services.api.deps import CREATED, CurrentActor, LedgerDep, MinPosition, Writer
 from services.api.responses import FastJSONResponse
 from services.api.sharing_schemas import (
     GrantIn,
@@ -28,14 +27,11 @@ PROBLEMS = {403: {"description": "not the learner"}, 404: {"description": "unkno
 
 @router.post("/grants", status_code=201, operation_id="grant_access",
              response_model=GrantOut, responses=PROBLEMS)
-async def grant_access(learner_id: LearnerId, body: GrantIn, ledger: LedgerDep,
-                       actor: CurrentActor, request: Request,
-                       key: IdempotencyKeyHeader = None):
+async def grant_access(learner_id: LearnerId, body: GrantIn, writer: Writer):
     """The learner lets a provider or a recognition body read their whole transcript until
     `until` (recorded as the event LearnerRecord.AccessGranted)."""
-    run = commands.grant_access(actor, ledger.share_links, learner_id, body.grantee_id,
-                                body.until, body.note, ledger.now())
-    return await write(ledger, run, actor, key, request, body)
+    run = commands.grant_access(writer.actor, body.to_input(learner_id), writer.ledger.now())
+    return await writer.run(run, body, status=CREATED)
 
 
 @router.get("/grants", operation_id="list_access_grants", response_model=GrantsOut,
@@ -49,11 +45,10 @@ def list_access_grants(learner_id: LearnerId, ledger: LedgerDep, actor: CurrentA
 @router.post("/grants/{grant_id}/revoke", operation_id="revoke_access",
              response_model=GrantOut, responses=PROBLEMS)
 async def revoke_access(learner_id: LearnerId, grant_id: Annotated[str, Path(max_length=100)],
-                        ledger: LedgerDep, actor: CurrentActor):
+                        writer: Writer):
     """Ends a grant at once (the event LearnerRecord.AccessRevoked); revoking twice records
     nothing more."""
-    outcome = await ledger.execute(commands.revoke_access(actor, learner_id, grant_id))
-    return FastJSONResponse(outcome.body, status_code=outcome.status)
+    return await writer.run(commands.revoke_access(writer.actor, learner_id, grant_id), None)
 
 
 @router.post("/share-links", status_code=201, operation_id="create_share_link",
@@ -63,15 +58,14 @@ async def create_share_link(learner_id: LearnerId, body: ShareLinkIn, ledger: Le
     """A link to chosen credentials (or the whole record) for an audience, until
     `expires_at`. Its secret is in this answer only: the ledger keeps a keyed digest of it,
     so the request takes no Idempotency-Key (a stored answer would hold the secret)."""
-    outcome = await ledger.execute(create_link(ledger, learner_id, body, actor))
+    outcome = await ledger.execute(create_link(ledger, learner_id, body, actor),
+                                   statuses=CREATED)
     return FastJSONResponse(with_urls(ledger, outcome.body), status_code=outcome.status)
 
 
 def create_link(ledger: Ledger, learner_id: str, body: ShareLinkIn, actor: CurrentActor
                 ) -> commands.Run:
-    return commands.create_share_link(
-        actor, ledger.share_links, learner_id, body.credential_ids, body.audience,
-        body.expires_at, ledger.now(), lambda c: side_tables.learner_of(ledger.database, c))
+    return commands.create_share_link(actor, body.to_input(learner_id), ledger.now())
 
 
 def with_urls(ledger: Ledger, body: dict) -> dict:
@@ -89,9 +83,7 @@ def list_share_links(learner_id: LearnerId, ledger: LedgerDep, actor: CurrentAct
 @router.post("/share-links/{link_id}/revoke", operation_id="revoke_share_link",
              response_model=ShareLinkOut, responses=PROBLEMS)
 async def revoke_share_link(learner_id: LearnerId, link_id: Annotated[str, Path(max_length=100)],
-                            ledger: LedgerDep, actor: CurrentActor):
+                            writer: Writer):
     """The link answers 410 from now on."""
-    run = commands.revoke_share_link(actor, ledger.share_links, learner_id, link_id,
-                                     ledger.now())
-    outcome = await ledger.execute(run)
-    return FastJSONResponse(outcome.body, status_code=outcome.status)
+    run = commands.revoke_share_link(writer.actor, learner_id, link_id, writer.ledger.now())
+    return await writer.run(run, None)
