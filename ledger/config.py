@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     # Where the provider sends people back; default <public URL>/signin/callback.
     oidc_redirect_uri: str | None = None
     oidc_scope: str = "openid profile"
+    # Where the ledger itself fetches the provider's discovery document, when it reaches the
+    # provider under another address than browsers do (compose: http://keycloak:8080/...);
+    # default <issuer>/.well-known/openid-configuration. The ID token's `iss` must still be
+    # LEDGER_OIDC_ISSUER.
+    oidc_metadata_url: str | None = None
     # Signs the session cookie (and its CSRF tokens); required outside development when
     # OpenID sign-in is on. Unset in development: a random one per process.
     session_secret: str | None = None

@@ -44,10 +44,12 @@ def install_signin(app: FastAPI, settings: Settings) -> None:
         oauth.register(
             PROVIDER, client_id=settings.oidc_client_id,
             client_secret=settings.oidc_client_secret,
-            server_metadata_url=f"{issuer}/.well-known/openid-configuration",
+            server_metadata_url=(settings.oidc_metadata_url
+                                 or f"{issuer}/.well-known/openid-configuration"),
             client_kwargs={"scope": settings.oidc_scope, "code_challenge_method": "S256"})
         app.state.oidc = oauth.create_client(PROVIDER)
         app.state.oidc_callback = settings.oidc_callback
+        app.state.oidc_issuer = issuer
     app.include_router(router)
 
 
@@ -101,7 +103,9 @@ async def signin_callback(request: Request, ledger: LedgerDep):
         return _unavailable(request)
     claims: dict[str, Any] = token.get("userinfo") or {}
     issuer, subject = claims.get("iss"), claims.get("sub")
-    if not issuer or not subject:
+    # authlib checks `iss` against the discovery document's issuer; that document may come
+    # from an internal address (LEDGER_OIDC_METADATA_URL), so hold it to the configured one.
+    if not issuer or not subject or issuer.rstrip("/") != request.app.state.oidc_issuer:
         return render(request, "signin_failed.html", status=400)
     principals = ledger.principals
     principal_id = await asyncio.to_thread(principals.bound_to, issuer, subject)

@@ -327,6 +327,22 @@ def test_an_unreachable_provider_is_said_so(ledger: Ledger, local_idp: LocalIdp)
         assert "cannot be reached" in answer.text
 
 
+def test_the_discovery_document_may_come_from_an_address_of_its_own(ledger: Ledger,
+                                                                    local_idp: LocalIdp):
+    """LEDGER_OIDC_METADATA_URL (compose: Keycloak as keycloak:8080): the ledger reads the
+    provider's endpoints there, not under the issuer (here a closed port)."""
+    port, closed = free_port(), free_port()
+    settings = Settings(public_base_url=f"http://127.0.0.1:{port}",
+                        oidc_issuer=f"http://127.0.0.1:{closed}", oidc_client_id="ledger",
+                        oidc_metadata_url=f"{local_idp.issuer}/.well-known/openid-configuration")
+    with serving(create_app(ledger, settings=settings), port) as url, \
+            httpx.Client(base_url=url, headers={"Accept-Language": "en"}) as http:
+        answer = http.get("/signin/start")
+        assert answer.status_code == 302, answer.text
+        assert answer.headers["location"].startswith(f"{local_idp.issuer}/auth?")
+        assert "code_challenge_method=S256" in answer.headers["location"]
+
+
 def test_signing_in_and_the_record_work_with_javascript_disabled(signin_url: str,
                                                                  record: Record,
                                                                  browser: Browser):
