@@ -5,15 +5,12 @@ Debian's Chromium driven by Playwright. Screenshots go to .cache/artifacts/web/.
 import base64
 import os
 import shutil
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from ledger.bootstrap import bootstrap
@@ -21,6 +18,7 @@ from ledger.config import Settings
 from services.api.app import create_app
 from tests.conftest import ROOT, STANDARDS, _with_database, free_port
 from tests.helpers import Api
+from tests.web.browsing import serving
 from tests.web.site import Site, build_site
 
 ARTIFACTS = ROOT / ".cache" / "artifacts" / "web"
@@ -39,20 +37,10 @@ def site(cluster_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
                         kafka_bootstrap_servers=None, standards_dir=STANDARDS,
                         public_base_url=base_url)
     ledger = bootstrap(settings)
-    server = uvicorn.Server(uvicorn.Config(create_app(ledger), host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.02)
     try:
-        with Api(base_url, ledger) as api:
+        with serving(create_app(ledger), port), Api(base_url, ledger) as api:
             yield build_site(api, base_url)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         ledger.close()
         with psycopg.connect(cluster_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -3,14 +3,12 @@ programme and provider pages, the verification pages, uploads, the language swit
 axe-core's accessibility rules on every page in both languages."""
 
 import json
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.web.browsing import serious_violations
 from tests.web.site import Site
-
-AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def test_search_with_filters_leads_to_a_programme_and_its_provider(site: Site, page: Page,
@@ -141,7 +139,6 @@ ERROR_PAGES = ["/register?eqf_level=9", "/programmes/no-such-programme"]
 @pytest.mark.parametrize("language", ["ka", "en"])
 def test_axe_finds_no_serious_or_critical_violation_on_any_page(site: Site, browser: Browser,
                                                                 shots, language: str):
-    assert AXE.is_file(), "run `npm ci` in tests/web/axe (scripts/test.sh does)"
     context = browser.new_context(locale=language)
     page = context.new_page()
     found = {}
@@ -151,11 +148,7 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_page(site: Site, brow
             _upload(page, site, "badge.json", site.ob3("active"))
         else:
             page.goto(f"{site.base_url}{path}")
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: "
-                               "['violations']})")
-        serious = [{"id": v["id"], "impact": v["impact"], "nodes": len(v["nodes"])}
-                   for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        serious = serious_violations(page)
         if serious:
             found[path] = serious
         shots.take(page, f"{number:02d}")

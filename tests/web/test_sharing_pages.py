@@ -6,14 +6,10 @@ nothing serious on the pages in either language, and they work without JavaScrip
 
 import base64
 import os
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
 from ledger.application import Ledger
@@ -23,9 +19,8 @@ from ledger.domain.actors import Actor
 from services.api.app import create_app
 from tests.conftest import STANDARDS, LocalIdp
 from tests.helpers import Api, World, build_world, created
+from tests.web.browsing import serious_violations, serving
 from tests.web.test_pages import strict_parse
-
-AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @dataclass
@@ -53,17 +48,8 @@ def sharing_site(tmp_path_factory: pytest.TempPathFactory, local_idp: LocalIdp,
                         oidc_client_secret=local_idp.client_secret,
                         session_secret=base64.b64encode(os.urandom(32)).decode())
     ledger = bootstrap(settings)
-    server = uvicorn.Server(uvicorn.Config(create_app(ledger, settings=settings),
-                                           host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.02)
     try:
-        with Api(base_url, ledger) as api:
+        with serving(create_app(ledger, settings=settings), port), Api(base_url, ledger) as api:
             world = build_world(api)
             credentials = [world.issue()["id"], world.issue(awarded_on="2025-05-01")["id"]]
             recognition = created(world.qa.post("/v1/providers", {
@@ -74,8 +60,6 @@ def sharing_site(tmp_path_factory: pytest.TempPathFactory, local_idp: LocalIdp,
             ledger.wait_for(ledger.app.recorder.max_notification_id())
             yield SharingSite(base_url, ledger, world, credentials, recognition)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         ledger.close()
 
 
@@ -152,7 +136,6 @@ def test_a_grant_is_made_to_an_organisation_chosen_by_name_and_ended(
 @pytest.mark.parametrize("language", ["ka", "en"])
 def test_axe_finds_nothing_serious_on_the_sharing_pages(sharing_site: SharingSite,
                                                         browser: Browser, language: str):
-    assert AXE.is_file(), "run `npm ci` in tests/web/axe (scripts/test.sh does)"
     site = sharing_site
     context = browser.new_context(locale=language)
     page = context.new_page()
@@ -166,11 +149,7 @@ def test_axe_finds_nothing_serious_on_the_sharing_pages(sharing_site: SharingSit
                  "/shared/unknown-link", "/me/share-links"):
         if path != "/me/share-links?after-create":
             page.goto(path if path.startswith("http") else f"{site.base_url}{path}")
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: "
-                               "['violations']})")
-        serious = [{"id": v["id"], "impact": v["impact"], "nodes": len(v["nodes"])}
-                   for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        serious = serious_violations(page)
         if serious:
             found[path] = serious
     context.close()

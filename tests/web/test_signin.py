@@ -5,17 +5,12 @@ nobody gets a page saying so; forms without the session's CSRF token are refused
 development sign-in exists in development only; a revoked principal is signed out."""
 
 import re
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, expect
 
 from ledger.application import Ledger
@@ -24,10 +19,10 @@ from services.api.app import create_app
 from services.web.signin import safe_next
 from tests.conftest import LocalIdp, free_port
 from tests.helpers import created, enrol
+from tests.web.browsing import serious_violations, serving
 from tests.web.site import Site
 from tests.web.test_pages import strict_parse
 
-AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 BODY_NAME = "ENIC-NARIC Georgia Recognition Office"
 PATHWAY = "Certificate in Public Data Practice"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -39,23 +34,6 @@ class Record:
     principal_id: str
     credential_id: str
     provider_id: str
-
-
-@contextmanager
-def serving(app: FastAPI, port: int) -> Iterator[str]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def web_settings(environment: str, base_url: str, idp: LocalIdp) -> Settings:
@@ -256,7 +234,6 @@ def test_someone_who_is_not_a_learner_gets_a_page_for_their_role(signin_url: str
 @pytest.mark.parametrize("language", ["ka", "en"])
 def test_axe_finds_no_serious_violation_on_the_sign_in_and_learner_pages(
         signin_url: str, record: Record, browser: Browser, shots, language: str):
-    assert AXE.is_file(), "run `npm ci` in tests/web/axe (scripts/test.sh does)"
     context = browser.new_context(locale=language)
     page = context.new_page()
     found = {}
@@ -268,11 +245,7 @@ def test_axe_finds_no_serious_violation_on_the_sign_in_and_learner_pages(
             page.goto(f"{signin_url}/signin")
         else:
             page.goto(f"{signin_url}{path}")
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: "
-                               "['violations']})")
-        serious = [{"id": v["id"], "impact": v["impact"], "nodes": len(v["nodes"])}
-                   for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        serious = serious_violations(page)
         if serious:
             found[path] = serious
         shots.take(page, f"{number:02d}")

@@ -5,14 +5,11 @@ it collects the credentials, and the page then lists the delivery. axe-core find
 serious on the page before and after, in Georgian and English, and it is strict HTML5."""
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
 from ledger.application import Ledger
@@ -21,9 +18,10 @@ from ledger.domain.actors import Actor
 from services.api.app import create_app
 from tests.conftest import free_port
 from tests.wallet_client import answer, didauth, exchange_url_of, start
+from tests.web.browsing import serious_violations, serving
 from tests.web.site import Site
 from tests.web.test_pages import strict_parse
-from tests.web.test_wallet_partial import AXE, decoded
+from tests.web.test_wallet_partial import decoded
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -35,18 +33,8 @@ def pages_url(site: Site) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     settings = Settings(environment="development", public_base_url=base,
                         session_secret="test-" + "w" * 40)
-    server = uvicorn.Server(uvicorn.Config(create_app(site.api.ledger, settings=settings),
-                                           host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.02)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(site.api.ledger, settings=settings), port) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +52,7 @@ def _sign_in(page: Page, pages_url: str, principal_id: str) -> None:
 
 
 def _axe(page: Page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: "
-                           "['violations']})")
-    return [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    return [v["id"] for v in serious_violations(page)]
 
 
 def test_a_learner_makes_a_wallet_code_and_a_wallet_collects_their_credentials(
@@ -105,7 +90,6 @@ def test_a_learner_makes_a_wallet_code_and_a_wallet_collects_their_credentials(
 @pytest.mark.parametrize("language", ["ka", "en"])
 def test_axe_finds_nothing_serious_on_the_wallet_page(pages_url: str, learner_principal: str,
                                                       browser: Browser, language: str):
-    assert AXE.is_file(), "run `npm ci` in tests/web/axe (scripts/test.sh does)"
     context = browser.new_context(locale=language)
     page = context.new_page()
     _sign_in(page, pages_url, learner_principal)

@@ -13,9 +13,9 @@ from ledger.wallet import Offer
 from services.web.templating import Templates
 from services.web.wallet import offer_partial
 from tests.helpers import created
+from tests.web.browsing import serious_violations
 from tests.web.site import Site
 
-AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 HEADINGS = {"ka": "საფულეში დამატება", "en": "Add to wallet"}
 QR_NAMES = {"ka": "QR კოდი: საფულეში დამატება", "en": "QR code: add to wallet"}
 
@@ -58,11 +58,7 @@ def test_the_partial_shows_a_qr_code_of_the_wallet_link_in_each_language(
     assert page.get_by_role("img", name=QR_NAMES[language], exact=True).count() == 1
     page.locator("svg").screenshot(path=str(tmp_path / "partial.png"))
     assert decoded(tmp_path / "partial.png") == [offer["deep_link"]]
-    assert AXE.is_file(), "run `npm ci` in tests/web/axe (scripts/test.sh does)"
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: "
-                           "['violations']})")
-    serious = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    serious = [v["id"] for v in serious_violations(page)]
     context.close()
     assert serious == []
 
