@@ -31,6 +31,8 @@ readonly HOST=127.0.0.1
 
 log() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# shellcheck source=lib/ports.sh
+source "$SCRIPT_DIR/lib/ports.sh"
 
 usage() {
     sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
@@ -88,33 +90,10 @@ with urllib.request.urlopen(url, timeout=2) as answer:
 PY
 }
 
-port_is_free() {
-    python3 - "$1" <<'PY' 2>/dev/null
-import socket, sys
-s = socket.socket()
-try:
-    s.bind(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    sys.exit(1)
-finally:
-    s.close()
-PY
-}
-
-pick_port() {
-    if [[ -n "${LOCAL_IDP_PORT:-}" ]]; then
-        [[ "$LOCAL_IDP_PORT" =~ ^[0-9]+$ ]] || die "LOCAL_IDP_PORT must be a port number"
-        port_is_free "$LOCAL_IDP_PORT" || die "LOCAL_IDP_PORT=$LOCAL_IDP_PORT is already in use"
-        printf '%s\n' "$LOCAL_IDP_PORT"
-        return
-    fi
+pick_idp_port() {
     local prev=""
     [[ -r "$PORT_FILE" ]] && prev="$(current_port)"
-    if [[ -n "$prev" ]] && port_is_free "$prev"; then
-        printf '%s\n' "$prev"
-        return
-    fi
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+    pick_port LOCAL_IDP_PORT "$prev"
 }
 
 cmd_stop() {
@@ -173,7 +152,7 @@ cmd_start() {
         cmd_stop
     fi
     install_packages
-    port="$(pick_port)"
+    port="$(pick_idp_port)"
     printf '%s\n' "$port" >"$PORT_FILE"
     printf '%s\n' "$config" >"$CONFIG_FILE"
     log "starting the OpenID Provider on $HOST:$port (log: $LOG_FILE)"

@@ -30,6 +30,8 @@ readonly HOST=127.0.0.1
 
 log() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# shellcheck source=lib/ports.sh
+source "$SCRIPT_DIR/lib/ports.sh"
 
 usage() {
     cat >&2 <<EOF
@@ -210,36 +212,10 @@ current_port() {
 
 print_url() { printf 'DATABASE_URL=postgresql://%s@%s:%s/%s\n' "$DB_USER" "$HOST" "$1" "$DB_NAME"; }
 
-port_is_free() {
-    python3 - "$1" <<'PY' 2>/dev/null
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-try:
-    s.bind(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    sys.exit(1)
-finally:
-    s.close()
-PY
-}
-
-pick_port() {
-    if [[ -n "${LOCAL_POSTGRES_PORT:-}" ]]; then
-        [[ "$LOCAL_POSTGRES_PORT" =~ ^[0-9]+$ && "$LOCAL_POSTGRES_PORT" -ge 1 && "$LOCAL_POSTGRES_PORT" -le 65535 ]] ||
-            die "LOCAL_POSTGRES_PORT must be a port number, got '$LOCAL_POSTGRES_PORT'"
-        port_is_free "$LOCAL_POSTGRES_PORT" || die "LOCAL_POSTGRES_PORT=$LOCAL_POSTGRES_PORT is already in use on $HOST"
-        printf '%s\n' "$LOCAL_POSTGRES_PORT"
-        return
-    fi
-    # Prefer the previous port so an exported DATABASE_URL stays valid across restarts.
+pick_postgres_port() {
     local prev=""
     [[ -r "$PORT_FILE" ]] && prev="$(tr -dc '0-9' <"$PORT_FILE")"
-    if [[ -n "$prev" && "$prev" -ge 1024 && "$prev" -le 65535 ]] && port_is_free "$prev"; then
-        printf '%s\n' "$prev"
-        return
-    fi
-    command -v python3 >/dev/null 2>&1 || die "python3 is needed to pick a free port (or set LOCAL_POSTGRES_PORT)"
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+    pick_port LOCAL_POSTGRES_PORT "$prev"
 }
 
 show_log_tail() {
@@ -322,7 +298,7 @@ cmd_start() {
     local attempt max_attempts=3
     [[ -n "${LOCAL_POSTGRES_PORT:-}" ]] && max_attempts=1
     for ((attempt = 1; attempt <= max_attempts; attempt++)); do
-        port="$(pick_port)"
+        port="$(pick_postgres_port)"
         prepare_run_dir # wipes any previous (stopped) cluster
         init_cluster "$port"
         printf '%s\n' "$port" >"$PORT_FILE"
