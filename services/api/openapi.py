@@ -39,6 +39,7 @@ class Problem(BaseModel):
 WHY = {400: "Bad request (e.g. `min_position` beyond the store's head)",
        401: "No valid bearer token", 403: "The caller's role or scope does not allow this",
        404: "Not found", 409: "Refused by a rule of the ledger, or a conflicting write",
+       410: "Gone: used, expired or revoked",
        413: "The body is too large", 422: "Invalid request: see `errors`",
        429: "Every worker is busy: retry after Retry-After",
        503: "Unavailable (read models not caught up within the read wait, standards cache "

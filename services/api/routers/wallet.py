@@ -7,6 +7,7 @@ from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, Field
 
 from services.api.deps import CurrentActor, LedgerDep, MinPosition
+from services.api.openapi import problems
 from services.api.responses import FastJSONResponse
 from services.api.schemas import Id
 from services.web.wallet import qr_svg
@@ -59,8 +60,7 @@ class ExchangeOut(BaseModel):
 
 @router.post("/learners/{learner_id}/wallet-offers", status_code=201,
              operation_id="offer_credentials_to_wallet", response_model=WalletOfferOut,
-             responses={403: {"description": "not this learner's token"},
-                        409: {"description": "no credential to deliver"}})
+             responses=problems(403, 404, 409))
 def offer_credentials_to_wallet(learner_id: str, ledger: LedgerDep, actor: CurrentActor,
                                 body: WalletOfferIn | None = None,
                                 min_position: MinPosition = None):
@@ -77,7 +77,7 @@ def offer_credentials_to_wallet(learner_id: str, ledger: LedgerDep, actor: Curre
 
 
 @router.get("/learners/{learner_id}/wallet-offers", operation_id="list_wallet_deliveries",
-            response_model=WalletOffersOut)
+            response_model=WalletOffersOut, responses=problems(403))
 def list_wallet_deliveries(learner_id: str, ledger: LedgerDep, actor: CurrentActor,
                            limit: Annotated[int, Query(ge=1, le=200)] = 50):
     """The learner's offers, newest first, and what each delivered to which wallet."""
@@ -93,9 +93,7 @@ EXCHANGE_BODY = Body(default_factory=dict, examples=[{}], description=(
 
 @router.post("/workflows/add-to-wallet/exchanges/{exchange_id}",
              operation_id="participate_in_wallet_exchange", response_model=ExchangeOut,
-             responses={404: {"description": "no such exchange"},
-                        410: {"description": "the exchange was used, expired or closed"},
-                        422: {"description": "the DIDAuth presentation does not verify"}})
+             responses=problems(404, 410, 422))
 def participate_in_wallet_exchange(exchange_id: Annotated[str, Path(max_length=100)],
                                    ledger: LedgerDep,
                                    body: Annotated[dict[str, Any], EXCHANGE_BODY]):
