@@ -21,6 +21,7 @@ from urllib.parse import urlparse, urlunparse
 import psycopg
 import pytest
 import uvicorn
+from starlette.types import ASGIApp
 
 from ledger.application import Ledger
 from ledger.bootstrap import bootstrap
@@ -157,14 +158,15 @@ class ServedLedger:
     """uvicorn serving the app in a thread: real sockets, real HTTP; on the port of the
     ledger's public URL when that is a loopback one (see served_url)."""
 
-    def __init__(self, ledger: Ledger, port: int | None = None) -> None:
+    def __init__(self, ledger: Ledger, port: int | None = None, app: ASGIApp | None = None
+                 ) -> None:
         public = urlparse(ledger.urls.base)
         if port is None:
             port = public.port if public.hostname == "127.0.0.1" and public.port else free_port()
         self.port = port
         # Keep-alive well past uvicorn's 5 s: the concurrency tests open their connections
         # first and send together once all are open, which under load takes longer than that.
-        config = uvicorn.Config(create_app(ledger), host="127.0.0.1", port=self.port,
+        config = uvicorn.Config(app or create_app(ledger), host="127.0.0.1", port=self.port,
                                 log_level="warning", access_log=False, timeout_keep_alive=120)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

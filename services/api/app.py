@@ -35,6 +35,7 @@ from services.api.routers import (
 )
 from services.api.telemetry import RequestTelemetry
 from services.api.verifier import Verifier
+from services.api.write_lane import WriteLane
 
 log = logging.getLogger("ledger.api")
 
@@ -80,6 +81,8 @@ def create_app(ledger: Ledger, *, close_on_shutdown: bool = False,
     app.include_router(audit.router)
     app.include_router(portability.router)
     app.include_router(dids.router)
+    # Innermost of the app's own middleware: the write routes skip only FastAPI's machinery.
+    app.add_middleware(WriteLane, api=app)
     app.add_middleware(BodyLimitMiddleware)
     app.include_router(accreditation.router)
     app.add_middleware(PublicCors)

@@ -47,7 +47,7 @@ class BodyLimitMiddleware:
         while True:
             message = await receive()
             if message["type"] != "http.request":  # the client went away
-                return await self.app(scope, _replay([], message, receive), send)
+                return await self.app(scope, replay([], message, receive), send)
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
@@ -56,7 +56,7 @@ class BodyLimitMiddleware:
             if not message.get("more_body", False):
                 break
         body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-        await self.app(scope, _replay([body], None, receive), send)
+        await self.app(scope, replay([body], None, receive), send)
 
 
 def _content_length(scope) -> int | None:
@@ -71,7 +71,7 @@ def _too_large(limit: int):
                    f"{limit} bytes (see the API documentation)", limit=limit)
 
 
-def _replay(messages: list[dict], last: dict | None, receive):
+def replay(messages: list[dict], last: dict | None, receive):
     """A receive that gives the buffered body first, then whatever the server sends."""
     pending = [*messages, *([last] if last else [])]
 

@@ -65,8 +65,9 @@ async def optional_actor(
 
 OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
 
+IDEMPOTENCY_KEY_LIMIT = 200  # characters
 IdempotencyKeyHeader = Annotated[
-    str | None, Header(alias="Idempotency-Key", max_length=200,
+    str | None, Header(alias="Idempotency-Key", max_length=IDEMPOTENCY_KEY_LIMIT,
                        description="Retries with the same key and body return the first response")
 ]
 
