@@ -233,7 +233,10 @@ class GroupCommitter:
             return
         dirty = uow.dirty()
 
+        taken: list[int] = []
+
         def after_insert(cursor: Cursor, positions: Positions) -> None:
+            taken[:] = positions.values()
             uow.write_side_rows(cursor, positions)
             last = max(positions.values(), default=self.cache.seen)
             for command in commands:
@@ -259,6 +262,7 @@ class GroupCommitter:
             for command in commands:
                 command.events.clear()
             raise
+        self.cache.committed(taken)
         for aggregate in uow.loaded.values():
             self.cache.put(aggregate)
         top = max((c.outcome.body["position"] for c in commands), default=0)

@@ -50,6 +50,14 @@ class AggregateCache:
         for aggregate_id in ids:
             self._items.pop(aggregate_id, None)
 
+    def committed(self, positions: Iterable[int]) -> None:
+        """This process's own commit took these positions: when they follow straight on from
+        the last look at the log, nobody else wrote in between and the next look can start
+        after them (no re-reading of what this process just wrote)."""
+        ordered = sorted(positions)
+        if ordered and ordered[0] == self.seen + 1 and ordered[-1] - ordered[0] + 1 == len(ordered):
+            self.seen = ordered[-1]
+
     def catch_up(self, scan_limit: int = 10_000) -> None:
         """Evict what other writers changed since the last look at the log."""
         top = self.app.recorder.max_notification_id() or 0
