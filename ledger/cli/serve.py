@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli.common import DataDir, configure_logging, exit_on_errors, open_ledger, settings_for
+from ledger.cli.common import (
+    DataDir,
+    configure_logging,
+    exit_on_errors,
+    freeze_startup_heap,
+    open_ledger,
+    settings_for,
+)
 
 
 def serve(
@@ -43,9 +50,11 @@ def serve(
     where = (settings.database_url and "PostgreSQL") or f"SQLite in {settings.data_dir}"
     logging.getLogger("ledger.api").info(f"Ledger on http://{host}:{port}: public pages at /, "
                                          f"API under /v1, docs at /docs (store: {where})")
+    app = create_app(ledger, close_on_shutdown=True, settings=settings)
+    freeze_startup_heap()
     # The app closes the ledger in its shutdown; uvicorn then re-raises the stopping signal.
-    uvicorn.run(create_app(ledger, close_on_shutdown=True, settings=settings), host=host, port=port,
-                log_level="warning", access_log=False, log_config=None)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
+                log_config=None)
 
 
 def demo(

@@ -16,6 +16,7 @@ from ledger.cli.common import (
     configure_logging,
     exit_on_errors,
     fail,
+    freeze_startup_heap,
     settings_for,
     stop_on_signals,
 )
@@ -66,6 +67,7 @@ def relay(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None:
     metrics.watch("ledger_store_head_position", store.app.recorder.max_notification_id)
     producer = idempotent_producer(settings.kafka_bootstrap_servers, "ledger-relay")
     log = logging.getLogger("ledger.relay")
+    freeze_startup_heap()
     try:
         while not stop.is_set():
             with leadership(settings.database_url, stop) as leader:
@@ -136,6 +138,7 @@ def projector(
     workers = [threading.Thread(target=consume, args=(name,), name=f"projector-{name}")
                for name in names]
     checks.add("consumers", lambda: not failed.is_set() and all(w.is_alive() for w in workers))
+    freeze_startup_heap()
     try:
         for worker in workers:
             worker.start()
@@ -162,6 +165,7 @@ def exporter(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None
     with exit_on_errors():
         store, portability, progress = exports_root(settings)
     producer = idempotent_producer(settings.kafka_bootstrap_servers, "ledger-exporter")
+    freeze_startup_heap()
     try:
         Exporter(portability, progress, store.database,
                  consumer_factory(settings.kafka_bootstrap_servers, group_prefix=prefix),
@@ -184,6 +188,7 @@ def run_projections(data_dir: DataDir = None) -> None:
     with exit_on_errors():
         store = open_store(settings_for(data_dir), projections())
     runner = NotificationLogRunner(store.app, store.read_models)
+    freeze_startup_heap()
     runner.start()
     logging.getLogger("ledger.projections").info(
         "projections following the log from position %d", runner.position)
