@@ -5,9 +5,9 @@ line: method, route template, status, duration, request id. Never the raw path o
 string, which can carry ids and personal data."""
 
 import logging
+import os
 import re
 import time
-import uuid
 
 from ledger.logs import request_id
 from ledger.metrics import LATENCY, REQUESTS
@@ -22,7 +22,7 @@ def _incoming(scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == HEADER and _TOKEN.match(value):
             return value.decode("ascii")
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # as random as uuid4().hex, without building a UUID
 
 
 class RequestTelemetry:
