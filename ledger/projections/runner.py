@@ -6,6 +6,7 @@ notification-log twin of that loop. Readers wait on it for `min_position`.
 
 import logging
 import threading
+import time
 
 from eventsourcing.application import Application
 
@@ -14,6 +15,8 @@ from ledger.projections.envelope import from_stored
 from ledger.projections.store import ReadModelStore
 
 log = logging.getLogger(__name__)
+# The projection gauges read the store's head at most this often: one query per batch less.
+HEAD_READ_SECONDS = 1.0
 
 
 class NotificationLogRunner:
@@ -29,6 +32,7 @@ class NotificationLogRunner:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._head_read_at = -HEAD_READ_SECONDS
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="projections", daemon=True)
@@ -62,10 +66,14 @@ class NotificationLogRunner:
             # The stored positions are the truth: a reset or another runner may have moved them.
             self.position = min(self.store.positions().values(), default=0)
             applied = self._apply_available()
-        head = self.app.recorder.max_notification_id() or 0
         for name in self.store.projections:
             PROJECTION_POSITION.labels(name).set(self.position)
-            PROJECTION_LAG.labels(name).set(max(0, head - self.position))
+        now = time.monotonic()
+        if now - self._head_read_at >= HEAD_READ_SECONDS:  # for the lag gauge only
+            self._head_read_at = now
+            head = self.app.recorder.max_notification_id() or 0
+            for name in self.store.projections:
+                PROJECTION_LAG.labels(name).set(max(0, head - self.position))
         return applied
 
     def _apply_available(self) -> int:
@@ -83,6 +91,8 @@ class NotificationLogRunner:
             with self._changed:
                 self.position = envelopes[-1].position
                 self._changed.notify_all()
+            if len(notifications) < self.batch_size:
+                break  # that was all of it: no query to find nothing more
         return applied
 
     def _loop(self) -> None:

@@ -178,14 +178,12 @@ class ReadModelStore:
         rows = [stored_row(projection, key, owners[key], position, doc)
                 for key, (position, doc) in changed.items() if doc is not None]
         names = ", ".join(["key", "owner", "position", "doc", *columns])
-        marks = ", ".join("?" * (4 + len(columns)))
         updates = ", ".join(f"{c} = excluded.{c}" for c in ["position", "doc", *columns])
-        cursor.executemany(
-            f"INSERT INTO {projection.table} ({names}) VALUES ({marks}) "
+        cursor.execute_values(
+            f"INSERT INTO {projection.table} ({names})", rows,
             f"ON CONFLICT (key) DO UPDATE SET {updates} "
             # Two appliers (or a replay racing a live one) never move a row backwards.
             f"WHERE {projection.table}.position < excluded.position",
-            rows,
         )
 
     def _load(self, cursor: Cursor, table: str,

@@ -43,6 +43,16 @@ class Cursor:
         if rows:
             self.raw.executemany(self._sql(sql), rows)
 
+    def execute_values(self, head: str, rows: Sequence[Sequence[Any]], tail: str = "",
+                       rows_per_statement: int = 500) -> None:
+        """`head VALUES (...), (...) tail` with many rows per statement: one round of
+        parsing and planning for a batch instead of one per row (executemany)."""
+        for start in range(0, len(rows), rows_per_statement):
+            chunk = rows[start:start + rows_per_statement]
+            marks = "(" + ", ".join("?" * len(chunk[0])) + ")"
+            self.raw.execute(self._sql(f"{head} VALUES {', '.join([marks] * len(chunk))} {tail}"),
+                             [value for row in chunk for value in row])
+
     def insert_many(self, table: str, columns: Sequence[str],
                     rows: Sequence[Sequence[Any]]) -> None:
         """Insert rows in one statement on PostgreSQL (unnest of one text array per column),
