@@ -33,6 +33,10 @@ def configure(process: str, level: int | str = logging.INFO) -> None:
         rename_fields={"levelname": "level", "name": "logger"},
         static_fields={"process": process}))
     handler.addFilter(_RequestId())
+    # The lines carry no source file, thread or process fields: the logging HOWTO's
+    # "Optimization" switches skip gathering them for every record (an access line per request).
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
