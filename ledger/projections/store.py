@@ -143,7 +143,7 @@ class ReadModelStore:
         advance their positions, all in one transaction."""
         if not envelopes:
             return
-        with self.database.transaction() as cursor:
+        with self.database.transaction(durable=False) as cursor:
             self.apply_in(cursor, envelopes, names)
             top = envelopes[-1].position
             for name in names or list(self.projections):

@@ -102,7 +102,11 @@ class Database:
         return statement.format(**self.types)
 
     @contextmanager
-    def transaction(self, *, commit: bool = True) -> Iterator[Cursor]:
+    def transaction(self, *, commit: bool = True, durable: bool = True) -> Iterator[Cursor]:
+        """A transaction; `durable=False` is for what can be derived again from the events
+        (read models with their positions or offsets): on PostgreSQL its commit does not wait
+        for the WAL flush. A crash may then lose its last fraction of a second, positions
+        together with documents, and the projection applies those events again."""
         if commit and not self.postgres:
             # SQLite: take the write lock at BEGIN. A deferred transaction that reads first
             # fails at its first write (SQLITE_BUSY, no waiting) whenever another process has
@@ -113,6 +117,8 @@ class Database:
                 yield Cursor(raw, postgres=False)
             return
         with self.datastore.transaction(commit=commit) as raw:
+            if not durable and commit:
+                raw.execute("SET LOCAL synchronous_commit TO OFF")
             yield Cursor(raw, self.postgres)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:

@@ -169,7 +169,7 @@ class Projector:
         self._dead_letter(poison)
 
     def _commit(self, envelopes: list[Envelope], next_offsets: dict[int, int]) -> None:
-        with self.database.transaction() as cursor:
+        with self.database.transaction(durable=False) as cursor:
             self.store.apply_in(cursor, envelopes, [self.name])
             for partition, next_offset in next_offsets.items():
                 self._record_offset(cursor, partition, next_offset)
