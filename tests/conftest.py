@@ -196,6 +196,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         thread.join(timeout=10)
 
 
+@pytest.fixture(autouse=True)
+def _release_apps() -> Iterator[None]:
+    """FastAPI keeps up to 4,096 endpoint callables in module-level caches (lru_cache), among
+    them closures holding their app (FastAPIOffline's docs pages, FastAPI's /openapi.json), so
+    every app a test built stayed alive with its ledger: some 14,000 objects per test, and by the
+    500th test of a session each full garbage collection paused the process for seconds,
+    long enough for PostgreSQL's 5 s idle-in-transaction timeout to end a transaction that a
+    paused thread held. A process serving one app is not affected."""
+    yield
+    for name, module in list(sys.modules.items()):
+        if name == "fastapi" or name.startswith("fastapi."):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+
+
 @pytest.fixture
 def api(ledger: Ledger) -> Iterator[Api]:
     """An HTTP client of a real server over this test's ledger (SQLite and PostgreSQL)."""
