@@ -34,7 +34,7 @@ from bench.issuance import ROOT, cluster_url, fresh_database, item, seed_world, 
 from ledger import commands, inputs
 from ledger.bootstrap import bootstrap
 from ledger.config import Settings
-from ledger.kafka import EVENTS, ensure_topics, idempotent_producer
+from ledger.kafka import EVENTS, ensure_topics, relay_producer
 from ledger.projections import wire
 from ledger.projections.envelope import from_stored
 from ledger.projections.progress import KafkaWatermarks
@@ -161,7 +161,7 @@ def lag_run(ledger, world: dict, settings: Settings, bootstrap_servers: str, log
 def relay_throughput(ledger, bootstrap_servers: str, envelope: int) -> tuple[int, float]:
     prefix = f"benchrelay{uuid.uuid4().hex[:6]}."
     ensure_topics(bootstrap_servers, prefix=prefix)
-    producer = idempotent_producer(bootstrap_servers, "bench-relay")
+    producer = relay_producer(bootstrap_servers, "bench-relay")
     try:
         relay = Relay(ledger.app, ledger.database, producer, topic=prefix + EVENTS,
                       envelope=envelope)
@@ -187,7 +187,7 @@ def producer_baseline(ledger, bootstrap_servers: str, n: int) -> float:
         position = page[-1].id
     prefix = f"benchproducer{uuid.uuid4().hex[:6]}."
     ensure_topics(bootstrap_servers, prefix=prefix)
-    producer: KafkaProducer = idempotent_producer(bootstrap_servers, "bench-producer")
+    producer: KafkaProducer = relay_producer(bootstrap_servers, "bench-producer")
     try:
         started = time.perf_counter()
         for key, headers, value in messages:

@@ -52,7 +52,7 @@ def relay(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None:
     """Publish every stored event to Kafka (ledger.events) in order, recording the position
     only after Kafka confirmed; one relay leads, others wait as standbys."""
     from ledger.bootstrap import open_store
-    from ledger.kafka import EVENTS, ensure_topics, idempotent_producer
+    from ledger.kafka import EVENTS, ensure_topics, relay_producer
     from services.relay.relay import OUTAGES, LostLeadership, Relay, leadership
 
     stop = stop_on_signals()
@@ -65,7 +65,7 @@ def relay(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None:
     with exit_on_errors():
         store = open_store(settings)
     metrics.watch("ledger_store_head_position", store.app.recorder.max_notification_id)
-    producer = idempotent_producer(settings.kafka_bootstrap_servers, "ledger-relay")
+    producer = relay_producer(settings.kafka_bootstrap_servers)
     log = logging.getLogger("ledger.relay")
     freeze_startup_heap()
     try:
@@ -78,8 +78,8 @@ def relay(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None:
                     relay = Relay(
                         store.app, store.database, producer, topic=prefix + EVENTS,
                         envelope=settings.kafka_envelope, still_leader=leader.held,
-                        renew_producer=lambda: idempotent_producer(
-                            settings.kafka_bootstrap_servers, "ledger-relay"))
+                        renew_producer=lambda: relay_producer(
+                            settings.kafka_bootstrap_servers))
                 except OUTAGES as error:  # the database went away again: contend again
                     log.warning("not resumed: %s", error)
                     role["role"] = "standby"

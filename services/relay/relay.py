@@ -16,6 +16,7 @@ Messages are CloudEvents in binary content mode, or envelope 1 (ledger.projectio
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -82,34 +83,51 @@ class Relay:
         return row["position"]
 
     def publish_available(self) -> int:
-        """Send everything after the tracked position; returns how many events were sent."""
+        """Send everything after the tracked position; returns how many events were sent.
+
+        Two reads of the log are in hand at most: while one is on its way to Kafka, the next is
+        encoded and sent; a read's position is recorded once Kafka confirmed all of it (and
+        every read before it)."""
         sent = 0
-        position = self.position
+        read_up_to = self.position
+        in_hand: deque[tuple[int, list]] = deque()
         while True:
             if not self.still_leader():
                 raise LostLeadership
             notifications = self.app.recorder.select_notifications(
-                start=position, limit=self.batch_size, inclusive_of_start=False)
-            if not notifications:
+                start=read_up_to, limit=self.batch_size, inclusive_of_start=False)
+            if notifications:
+                read_up_to = notifications[-1].id
+                in_hand.append((read_up_to, self._send(notifications)))
+            drained = len(notifications) < self.batch_size
+            if drained:
+                self.producer.flush(timeout=CONFIRM_SECONDS)
+            while in_hand and (drained or len(in_hand) > 1):
+                position, futures = in_hand.popleft()
+                self._confirm(futures)
+                self._record(position)
+                RELAY_POSITION.set(position)
+                sent += len(futures)
+            if drained:
                 return sent
-            transcoder = self.app.mapper.transcoder
-            futures = []
-            for n in notifications:
-                envelope = from_stored(transcoder, n)
-                headers, value = wire.encode(envelope, self.envelope)
-                futures.append(self.producer.send(
-                    self.topic, key=envelope.subject.encode(), value=value, headers=headers))
-            self.producer.flush(timeout=CONFIRM_SECONDS)
-            for future in futures:
-                # Raises if Kafka did not confirm: the position stays where it was.
-                metadata = future.get(timeout=CONFIRM_SECONDS)
-                if metadata is not None:
-                    self.last_offsets[metadata.partition] = max(
-                        metadata.offset, self.last_offsets.get(metadata.partition, -1))
-            position = notifications[-1].id
-            self._record(position)
-            RELAY_POSITION.set(position)
-            sent += len(notifications)
+
+    def _send(self, notifications: list) -> list:
+        transcoder = self.app.mapper.transcoder
+        futures = []
+        for n in notifications:
+            envelope = from_stored(transcoder, n)
+            headers, value = wire.encode(envelope, self.envelope)
+            futures.append(self.producer.send(
+                self.topic, key=envelope.subject.encode(), value=value, headers=headers))
+        return futures
+
+    def _confirm(self, futures: list) -> None:
+        for future in futures:
+            # Raises if Kafka did not confirm: the position stays where it was.
+            metadata = future.get(timeout=CONFIRM_SECONDS)
+            if metadata is not None:
+                self.last_offsets[metadata.partition] = max(
+                    metadata.offset, self.last_offsets.get(metadata.partition, -1))
 
     def _record(self, position: int) -> None:
         with self.database.transaction() as cursor:
