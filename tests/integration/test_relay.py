@@ -13,7 +13,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaTimeoutError
 
 from ledger.domain import catalogue
-from ledger.kafka import ensure_topics, idempotent_producer
+from ledger.kafka import ensure_topics, relay_producer
 from services.relay.relay import Relay
 from tests.helpers import build_world
 
@@ -50,7 +50,7 @@ def test_an_independent_consumer_sees_every_stored_event_once_in_order_per_key(
     ledger = pg_api.ledger
     head = ledger.app.recorder.max_notification_id()
     topic = topic_prefix + "ledger.events"
-    producer = idempotent_producer(kafka_bootstrap, "test-relay")
+    producer = relay_producer(kafka_bootstrap, "test-relay")
     relay = Relay(ledger.app, ledger.database, producer, topic=topic, batch_size=25)
     stop = threading.Event()
     worker = threading.Thread(target=relay.run, args=(stop,))
@@ -90,7 +90,7 @@ def test_envelope_1_is_still_published_when_asked_for(pg_api, kafka_bootstrap, t
     ledger = pg_api.ledger
     head = ledger.app.recorder.max_notification_id()
     topic = topic_prefix + "ledger.events"
-    producer = idempotent_producer(kafka_bootstrap, "test-relay-v1")
+    producer = relay_producer(kafka_bootstrap, "test-relay-v1")
     try:
         assert Relay(ledger.app, ledger.database, producer, topic=topic,
                      envelope=1).publish_available() == head
@@ -125,3 +125,41 @@ def test_the_relay_records_its_position_only_after_kafka_confirmed(pg_api):
     with pytest.raises(KafkaTimeoutError):
         relay.publish_available()
     assert relay.position == 0
+
+
+class ConfirmingTheFirst:
+    """A broker that acknowledges the first `count` sends and none after them."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.sent = 0
+
+    def send(self, *args, **kwargs):
+        self.sent += 1
+        return Confirmation(self.sent <= self.count, self.sent)
+
+    def flush(self, timeout: float | None = None) -> None:
+        pass
+
+
+class Confirmation:
+    def __init__(self, confirmed: bool, offset: int) -> None:
+        self.confirmed, self.offset = confirmed, offset
+
+    def get(self, timeout: float | None = None):
+        if not self.confirmed:
+            raise KafkaTimeoutError("no acknowledgement from the broker")
+        return type("Metadata", (), {"partition": 0, "offset": self.offset})()
+
+
+def test_a_read_of_the_log_is_recorded_only_with_every_read_before_it_confirmed(pg_api):
+    """The relay sends a read while confirming the one before: when Kafka confirms the first
+    read of two events and half the second, only the first read's position is recorded."""
+    build_world(pg_api)
+    ledger = pg_api.ledger
+    assert ledger.app.recorder.max_notification_id() >= 5
+    relay = Relay(ledger.app, ledger.database, ConfirmingTheFirst(3),
+                  topic="half-confirmed.ledger.events", batch_size=2)
+    with pytest.raises(KafkaTimeoutError):
+        relay.publish_available()
+    assert relay.position == 2
