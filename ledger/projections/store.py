@@ -35,6 +35,10 @@ def index_suffixes(projection: Projection) -> list[str]:
     return ["owner", *(declared if declared is not None else indexed(projection))]
 
 
+# Every document table's own columns, in the order of stored_row (types as in document_schema).
+DOCUMENT_COLUMNS = {"key": "TEXT", "owner": "TEXT", "position": "{bigint}", "doc": "TEXT"}
+
+
 def stored_row(projection: Projection, key: str, owner: str | None, position: int,
                doc: Document) -> tuple[Any, ...]:
     """A document as its table's row: key, owner, position, the JSON, the indexed columns."""
@@ -174,13 +178,12 @@ class ReadModelStore:
                     continue  # already applied: a replay or a redelivery
                 changed[key] = (envelope.position, projection.evolve(doc, envelope, key))
                 owners[key] = projection.owner(envelope)
-        columns = list(indexed(projection))
         rows = [stored_row(projection, key, owners[key], position, doc)
                 for key, (position, doc) in changed.items() if doc is not None]
-        names = ", ".join(["key", "owner", "position", "doc", *columns])
-        updates = ", ".join(f"{c} = excluded.{c}" for c in ["position", "doc", *columns])
-        cursor.execute_values(
-            f"INSERT INTO {projection.table} ({names})", rows,
+        columns = {**DOCUMENT_COLUMNS, **indexed(projection)}
+        updates = ", ".join(f"{c} = excluded.{c}" for c in list(columns)[2:])
+        cursor.insert_rows(
+            projection.table, columns, rows,
             f"ON CONFLICT (key) DO UPDATE SET {updates} "
             # Two appliers (or a replay racing a live one) never move a row backwards.
             f"WHERE {projection.table}.position < excluded.position",
@@ -191,10 +194,8 @@ class ReadModelStore:
         found: dict[str, tuple[int, Document]] = {}
         ordered = sorted(keys)
         for start in range(0, len(ordered), 500):
-            chunk = ordered[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            cursor.execute(f"SELECT key, position, doc FROM {table} WHERE key IN ({marks})",
-                           chunk)
+            condition, params = cursor.where_in("key", ordered[start:start + 500])
+            cursor.execute(f"SELECT key, position, doc FROM {table} WHERE {condition}", params)
             for row in cursor.fetchall():
                 found[row["key"]] = (row["position"], orjson.loads(row["doc"]))
         return found

@@ -43,15 +43,37 @@ class Cursor:
         if rows:
             self.raw.executemany(self._sql(sql), rows)
 
-    def execute_values(self, head: str, rows: Sequence[Sequence[Any]], tail: str = "",
-                       rows_per_statement: int = 500) -> None:
-        """`head VALUES (...), (...) tail` with many rows per statement: one round of
-        parsing and planning for a batch instead of one per row (executemany)."""
+    def insert_rows(self, table: str, columns: dict[str, str], rows: Sequence[Sequence[Any]],
+                    tail: str = "", rows_per_statement: int = 500) -> None:
+        """`INSERT INTO table (columns) ... tail` for many rows; `columns` maps each name to
+        its SQL type (`TEXT`, `{bigint}`, ...).
+
+        PostgreSQL: one statement per batch that selects from one typed array per column
+        (unnest). Its text does not depend on the number of rows, so psycopg converts it once
+        and the server prepares it, where a VALUES list of a batch's rows was parsed and
+        planned afresh each time. SQLite: VALUES lists of up to `rows_per_statement` rows."""
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if self.postgres:
+            arrays = ", ".join(f"%s::{kind.format(**POSTGRES_TYPES)}[]"
+                               for kind in columns.values())
+            self.raw.execute(f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) "
+                             f"{tail}", [list(column) for column in zip(*rows, strict=True)])
+            return
+        marks = "(" + ", ".join("?" * len(columns)) + ")"
         for start in range(0, len(rows), rows_per_statement):
             chunk = rows[start:start + rows_per_statement]
-            marks = "(" + ", ".join("?" * len(chunk[0])) + ")"
-            self.raw.execute(self._sql(f"{head} VALUES {', '.join([marks] * len(chunk))} {tail}"),
+            self.raw.execute(f"INSERT INTO {table} ({names}) VALUES "
+                             f"{', '.join([marks] * len(chunk))} {tail}",
                              [value for row in chunk for value in row])
+
+    def where_in(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """A condition `column` is one of `values`, and its parameters: `= ANY(array)` on
+        PostgreSQL (one statement text for any number of values), `IN (?, ...)` on SQLite."""
+        if self.postgres:
+            return f"{column} = ANY(?)", [list(values)]
+        return f"{column} IN ({','.join('?' * len(values))})", list(values)
 
     def insert_many(self, table: str, columns: Sequence[str],
                     rows: Sequence[Sequence[Any]]) -> None:
