@@ -29,6 +29,7 @@ from ledger.domain.errors import InvalidRequest, NotFound
 from ledger.domain.learner import LearnerRecord
 from ledger.domain.provider import Provider
 from ledger.inputs import IssueCredential
+from ledger.loop_delivery import settled
 from ledger.portability import Export, Portability
 from ledger.projections.progress import KafkaWatermarks, StoredPositions
 from ledger.projections.replay import Replayer
@@ -165,7 +166,7 @@ class Ledger:
 
     async def execute(self, run: commands.Run, idempotency: Idempotency | None = None,
                       statuses: Statuses = DEFAULT_STATUSES) -> Outcome:
-        return await asyncio.wrap_future(self.submit(run, idempotency, statuses))
+        return await settled(self.submit(run, idempotency, statuses))
 
     def execute_sync(self, run: commands.Run) -> Outcome:
         return self.submit(run).result()
@@ -181,7 +182,7 @@ class Ledger:
                 key = replace(idempotency, key=f"{idempotency.key}#bulk{number}")
             seed = f"{actor.principal_id}:{idempotency.key}" if idempotency else None
             futures.append(self.submit(commands.issue_many(actor, list(chunk), seed), key))
-        outcomes = [await asyncio.wrap_future(f) for f in futures]
+        outcomes = [await settled(f) for f in futures]
         results = [r for outcome in outcomes for r in outcome.body["results"]]
         position = max((o.body["position"] for o in outcomes), default=0)
         return Outcome({"results": results, "position": position}, status=200)
