@@ -25,6 +25,18 @@ SQLITE_TYPES = {"blob": "BLOB", "bigint": "INTEGER", "text": "TEXT", "real": "RE
 POSTGRES_TYPES = {"blob": "bytea", "bigint": "bigint", "text": "text", "real": "double precision"}
 
 
+# A binary array holds one element type: JSON numbers may come as int or float in one column,
+# and a text column may be handed a number.
+_ELEMENT_TYPES = {"bigint": int, "double precision": float, "text": str}
+
+
+def _array_of(kind: str, values: Sequence[Any]) -> list[Any]:
+    convert = _ELEMENT_TYPES.get(kind.lower())
+    if convert is None:
+        return list(values)
+    return [v if v is None or type(v) is convert else convert(v) for v in values]
+
+
 class Cursor:
     """Wraps a DB-API cursor of either dialect and translates placeholders."""
 
@@ -56,10 +68,12 @@ class Cursor:
             return
         names = ", ".join(columns)
         if self.postgres:
-            arrays = ", ".join(f"%s::{kind.format(**POSTGRES_TYPES)}[]"
-                               for kind in columns.values())
-            self.raw.execute(f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) "
-                             f"{tail}", [list(column) for column in zip(*rows, strict=True)])
+            kinds = [kind.format(**POSTGRES_TYPES) for kind in columns.values()]
+            arrays = ", ".join(f"%b::{kind}[]" for kind in kinds)
+            self.raw.execute(
+                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {tail}",
+                [_array_of(kind, column) for kind, column in zip(kinds, zip(*rows, strict=True),
+                                                                   strict=True)])
             return
         marks = "(" + ", ".join("?" * len(columns)) + ")"
         for start in range(0, len(rows), rows_per_statement):
@@ -77,16 +91,12 @@ class Cursor:
 
     def insert_many(self, table: str, columns: Sequence[str],
                     rows: Sequence[Sequence[Any]]) -> None:
-        """Insert rows in one statement on PostgreSQL (unnest of one text array per column),
-        by executemany on SQLite."""
+        """Insert rows into text columns in one statement on PostgreSQL (insert_rows), by
+        executemany on SQLite."""
         if not rows:
             return
         if self.postgres:
-            arrays = ", ".join("%s::text[]" for _ in columns)
-            self.raw.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})",
-                [list(column) for column in zip(*rows, strict=True)],
-            )
+            self.insert_rows(table, dict.fromkeys(columns, "TEXT"), rows)
         else:
             marks = ", ".join("?" for _ in columns)
             self.raw.executemany(
