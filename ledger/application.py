@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import Transcoder
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Recording, Transcoder
 
 from ledger import commands
 from ledger.access import active_grant, check_can_read_transcript, visible_to
@@ -69,6 +70,23 @@ class LedgerApplication(Application):
     def construct_transcoder(self) -> Transcoder:
         register_catalogue()  # before the mapper resolves any stored topic
         return OrjsonTranscoder()
+
+    def save(self, *aggregates: Aggregate, **kwargs: Any) -> list[Recording]:
+        """The library's `save` for the ledger's own aggregates only. Its `collect_events`
+        asks of every object whether it is a domain event or has events to collect, by
+        `isinstance` against runtime-checkable Protocols, which Python 3.11 answers by walking
+        the Protocol's attributes each time: some 4% of an issuance's CPU in the API process.
+        The rest is the library's own steps, in its order."""
+        processing_event: ProcessingEvent = ProcessingEvent()
+        for aggregate in aggregates:
+            processing_event.events.extend(aggregate.collect_events())
+            processing_event.aggregates[aggregate.id] = aggregate
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # the library's deprecated hook, kept as it does
+        return recordings
 
 
 class NotCaughtUp(Exception):

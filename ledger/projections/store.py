@@ -139,7 +139,7 @@ class ReadModelStore:
         return {row["name"] for row in rows}
 
     def positions(self) -> dict[str, int]:
-        rows = self.database.query("SELECT projection, position FROM rm_positions")
+        rows = self.database.read("SELECT projection, position FROM rm_positions")
         return {row["projection"]: row["position"] for row in rows}
 
     def apply(self, envelopes: Sequence[Envelope], names: Sequence[str] | None = None) -> None:

@@ -22,6 +22,7 @@ LAYERS = [
     ["ledger.commands", "ledger.portability", "ledger.verification", "ledger.open_data",
      "ledger.access"],
     ["ledger.audit", "ledger.register_search", "ledger.status_lists", "ledger.committer",
+     "ledger.loop_delivery",
      "ledger.endorsements", "ledger.issuer_registry"],
     ["ledger.projections", "ledger.unit_of_work", "ledger.document_limits"],
     ["ledger.store", "ledger.canonical_pool"],
