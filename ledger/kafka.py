@@ -20,9 +20,9 @@ log = logging.getLogger(__name__)
 # The client's default backs off up to 30 s between reconnection attempts: after a broker
 # outage of a minute, the pipeline would stay idle for up to half a minute more.
 RECONNECT_BACKOFF_MAX_MS = 1000
-# Producer batches per partition: the relay sends up to 1,000 events (~1.2 kB each) and then
-# flushes, so a batch big enough for one partition's share makes one request per partition
-# instead of many (the default, 16 kB, holds about 13 events).
+# Producer batches per partition: the relay sends reads of 1,000 events (~1.2 kB each), and a
+# batch big enough for one partition's share of a read makes one request per partition instead
+# of many (the default, 16 kB, holds about 13 events).
 PRODUCER_BATCH_BYTES = 256 * 1024
 # The relay sends a read of the log (1,000 events) in one go and confirms it while sending the
 # next: its batches may wait this long to fill, a fraction of the time a read takes to encode.
@@ -94,8 +94,7 @@ class RememberingPartitioner(DefaultPartitioner):
 def idempotent_producer(bootstrap: str, client_id: str, linger_ms: int = 5) -> KafkaProducer:
     """acks=all with idempotence: a retried send neither duplicates nor reorders a partition.
 
-    `linger_ms`: how long a batch may wait to fill. A caller that flushes after each burst (the
-    relay) loses nothing by a long one: the flush sends at once, and until then batches fill."""
+    `linger_ms`: how long a batch may wait to fill (a flush sends it at once)."""
     return KafkaProducer(bootstrap_servers=bootstrap, client_id=client_id, acks="all",
                          enable_idempotence=True, linger_ms=linger_ms, retries=2**31 - 1,
                          batch_size=PRODUCER_BATCH_BYTES, partitioner=RememberingPartitioner(),

@@ -91,17 +91,8 @@ class Cursor:
 
     def insert_many(self, table: str, columns: Sequence[str],
                     rows: Sequence[Sequence[Any]]) -> None:
-        """Insert rows into text columns in one statement on PostgreSQL (insert_rows), by
-        executemany on SQLite."""
-        if not rows:
-            return
-        if self.postgres:
-            self.insert_rows(table, dict.fromkeys(columns, "TEXT"), rows)
-        else:
-            marks = ", ".join("?" for _ in columns)
-            self.raw.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
-            )
+        """Insert rows into text columns (insert_rows)."""
+        self.insert_rows(table, dict.fromkeys(columns, "TEXT"), rows)
 
     def fetchall(self) -> list[Any]:
         return self.raw.fetchall()
