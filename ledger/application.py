@@ -2,8 +2,9 @@
 come from the read models (or, for `as_of`, from a replay of the learner's own stream)."""
 
 import asyncio
+import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -189,17 +190,23 @@ class Ledger:
     def execute_sync(self, run: commands.Run) -> Outcome:
         return self.submit(run).result()
 
-    async def bulk_issue(self, actor: Actor, items: Sequence[tuple[int, IssueCredential]],
+    async def bulk_issue(self, actor: Actor, items: Iterable[tuple[int, IssueCredential]],
                          idempotency: Idempotency | None) -> Outcome:
-        chunks = [items[i:i + self.bulk_chunk_size]
-                  for i in range(0, len(items), self.bulk_chunk_size)]
+        """Issue many credentials, each item succeeding or failing on its own. `items` is
+        consumed a chunk at a time and each chunk goes to the committer as soon as it is
+        taken: when `items` validates lazily, the next chunk is validated while the committer
+        waits on the database for the last."""
+        seed = f"{actor.principal_id}:{idempotency.key}" if idempotency else None
         futures = []
-        for number, chunk in enumerate(chunks):
+        remaining = iter(items)
+        for number in itertools.count():
+            chunk = list(itertools.islice(remaining, self.bulk_chunk_size))
+            if not chunk:
+                break
             key = None
             if idempotency is not None:
                 key = replace(idempotency, key=f"{idempotency.key}#bulk{number}")
-            seed = f"{actor.principal_id}:{idempotency.key}" if idempotency else None
-            futures.append(self.submit(commands.issue_many(actor, list(chunk), seed), key))
+            futures.append(self.submit(commands.issue_many(actor, chunk, seed), key))
         outcomes = [await settled(f) for f in futures]
         results = [r for outcome in outcomes for r in outcome.body["results"]]
         position = max((o.body["position"] for o in outcomes), default=0)

@@ -1,11 +1,15 @@
 """Learners, credentials (single and bulk), their lifecycle, stacks and recognitions."""
 
+from collections.abc import Iterator
+from operator import itemgetter
+
 from fastapi import APIRouter
 from pydantic import ValidationError
 
 from ledger import commands
 from ledger.committer import Statuses
 from ledger.domain.actors import check_role
+from ledger.inputs import IssueCredential
 from services.api import answers
 from services.api.deps import CREATED, Writer
 from services.api.openapi import problems
@@ -49,18 +53,24 @@ async def issue_credential(body: CredentialIn, writer: Writer):
 async def issue_in_bulk(body: BulkIn, writer: Writer):
     actor = writer.actor
     check_role(actor, "provider")
-    valid, invalid = [], []
-    for index, item in enumerate(body.items):
+    invalid: list[dict] = []
+    idempotency = writer.idempotency(body.items)
+    outcome = await writer.ledger.bulk_issue(actor, _validated(body.items, invalid), idempotency)
+    results = sorted(outcome.body["results"] + invalid, key=itemgetter("index"))
+    return FastJSONResponse({"results": results, "position": outcome.body["position"]})
+
+
+def _validated(items: list[dict], invalid: list[dict]) -> Iterator[tuple[int, IssueCredential]]:
+    """The valid items with their indexes, validated as they are taken (the ledger takes a
+    chunk at a time); each invalid one is answered in `invalid` with its first error."""
+    for index, item in enumerate(items):
         try:
-            valid.append((index, CredentialIn.model_validate(item).to_input()))
+            yield index, CredentialIn.model_validate(item).to_input()
         except ValidationError as error:
             first = error.errors()[0]
             where = ".".join(str(part) for part in first["loc"])
             invalid.append({"index": index, "status": "failed",
                             "error": f"{where}: {first['msg']}"})
-    outcome = await writer.ledger.bulk_issue(actor, valid, writer.idempotency(body.items))
-    results = sorted(outcome.body["results"] + invalid, key=lambda r: r["index"])
-    return FastJSONResponse({"results": results, "position": outcome.body["position"]})
 
 
 def _lifecycle(action: str):
