@@ -24,12 +24,16 @@ class Ending(TypedDict):
 
 def held_on(day: str, windows: Sequence[Window], endings: Sequence[Ending]) -> bool:
     for index, window in enumerate(windows):
-        if not within(day, window["valid_from"], window["valid_until"]):
-            continue
-        ended = any(
-            index < ending["windows_before"] and ending["effective_on"] <= day
-            for ending in endings
-        )
-        if not ended:
+        if within(day, window["valid_from"], window["valid_until"]) and not _ended(
+                index, day, endings):
+            return True
+    return False
+
+
+def _ended(index: int, day: str, endings: Sequence[Ending]) -> bool:
+    """Whether an ending recorded after the index-th window had taken effect by `day` (a
+    loop, not any() over a generator: every award checks this twice)."""
+    for ending in endings:
+        if index < ending["windows_before"] and ending["effective_on"] <= day:
             return True
     return False

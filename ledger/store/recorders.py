@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from ledger.store import chain
@@ -30,6 +31,21 @@ def _positions(stored_events: Sequence[StoredEvent], ids: Sequence[int]) -> Posi
          s.originator_version): n
         for s, n in zip(stored_events, ids, strict=True)
     }
+
+
+def _returned_ids(curs: Any, expected: int) -> list[int]:
+    """The notification ids the insert returned, read as tuples: the library reads each as a
+    dict, which cost a bulk append about as much as encoding its events."""
+    if not (curs.statusmessage or "").startswith("INSERT"):
+        raise ProgrammingError(f"expected the events' INSERT, got {curs.statusmessage!r}")
+    factory, curs.row_factory = curs.row_factory, tuple_row
+    try:
+        ids = [notification_id for (notification_id,) in curs.fetchall()]
+    finally:
+        curs.row_factory = factory
+    if len(ids) != expected:
+        raise ProgrammingError(f"got {len(ids)} notification ids, expected {expected}")
+    return ids
 
 
 def _check_order(head: chain.Head, ids: Sequence[int]) -> None:
@@ -102,7 +118,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
 
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent],
                                        **kwargs: Any) -> Sequence[int] | None:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs) or []
+        ids = _returned_ids(curs, len(stored_events))
         head_cursor, self._append.head_cursor = self._append.head_cursor, None
         row = head_cursor.fetchone()
         head_cursor.close()
