@@ -70,9 +70,9 @@ def test_a_provider_cannot_change_another_providers_credential(api, subtests):
         with subtests.test(action=action):
             problem(other.post(f"{path}/{action}", body), 403)
     # Reinstating needs a suspended credential: the issuer suspends, the rival may not undo it.
-    created(world.provider.post(f"{path}/suspend", {"reason": "inquiry"}), 200)
+    suspended = created(world.provider.post(f"{path}/suspend", {"reason": "inquiry"}), 200)
     problem(other.post(f"{path}/reinstate", {"reason": "x"}), 403)
-    transcript = transcript_of(world.learner, world.learner_id, issued["position"])
+    transcript = transcript_of(world.learner, world.learner_id, suspended["position"])
     assert transcript["credentials"][0]["status"] == "suspended"
     assert transcript["credentials"][0].get("grade") != "F"
 
