@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs the project into .venv, starts a throwaway PostgreSQL
-# cluster (unless DATABASE_URL is set), lints, and runs pytest in two tiers. Extra arguments go
-# to one pytest run instead.
+# cluster (unless DATABASE_URL is set), lints, and runs pytest three times (see the end).
+# Extra arguments go to one pytest run instead.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -68,7 +68,10 @@ export LEDGER_STANDARDS_DIR="${LEDGER_STANDARDS_DIR:-$(cd "$root/.." && pwd)/sha
 if [ "$#" -gt 0 ]; then
   exec .venv/bin/pytest "$@"
 fi
-# The whole suite: the fast tier (unit and SQLite) across every core, then the rest serially
-# (its tests share one PostgreSQL cluster and one broker). The slowest tests are listed.
+# The whole suite: the fast tier (unit and SQLite) across every core, then the tests that need
+# PostgreSQL alone (each has a database of its own) across every core, then the rest serially
+# (they share one broker, the demo data, a browser, or restart what they use). The slowest
+# tests are listed.
 .venv/bin/pytest -m fast -n auto --durations=10
-.venv/bin/pytest -m "not fast" --durations=25
+.venv/bin/pytest -m isolated -n auto --durations=10
+.venv/bin/pytest -m "not fast and not isolated" --durations=25

@@ -345,9 +345,13 @@ def _needs(item: pytest.Item) -> set[str]:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Marks every test `fast` (in process: unit tests and SQLite) or `slow`, and slow ones
-    with what they need (`postgres`, `kafka`, `browser`, `node`, `e2e`, `processes`, `demo`)."""
+    with what they need (`postgres`, `kafka`, `browser`, `node`, `e2e`, `processes`, `demo`).
+    Slow tests that need PostgreSQL alone are also `isolated`: each has a database of its own
+    and shares nothing else, so they run across cores like the fast tier."""
     for item in items:
         needs = _needs(item)
         for name in sorted(needs - {"slow"}):
             item.add_marker(name)
         item.add_marker("slow" if needs else "fast")
+        if needs == {"postgres"}:
+            item.add_marker("isolated")
